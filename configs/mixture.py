@@ -1,0 +1,21 @@
+"""2D GAN on a Gaussian mixture (PacGAN/VEEGAN protocol): ring8 or grid25.
+
+python -m experiments.run --config=configs/mixture.py --workdir=/tmp/ring8
+python -m experiments.run --config=configs/mixture.py --config.dataset=grid25 ...
+"""
+from configs import common
+
+
+def get_config():
+  config = common.base_config()
+  config.objective = 'vanilla'       # V(D, G) on points instead of images.
+  config.dataset = 'ring8'           # 'ring8' or 'grid25'.
+  config.num_steps = 5000            # Training iterations.
+  config.batch_size = 256            # Points per minibatch.
+  config.optimizer.d_learning_rate = 1e-3  # Small nets tolerate a larger step.
+  config.model.latent_dim = 16       # Size of z.
+  config.model.g_widths = (128, 128, 128)  # Generator hidden widths.
+  config.model.d_widths = (128, 128, 128)  # Discriminator hidden widths.
+  config.model.dropout_rate = 0.0    # No dropout for the 2D MLP.
+  config.log_every = 1000            # Progress line every this many steps.
+  return config

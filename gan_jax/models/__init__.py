@@ -1,0 +1,30 @@
+"""Flax linen networks. Every module is pure: `init` makes params, `apply` uses them."""
+
+from gan_jax import errors
+from gan_jax.models import conv
+from gan_jax.models import mlp
+
+MODELS = ('mlp', 'dcgan')
+
+
+def build_pair(model_config, spec, *, num_classes=0):
+  """(generator, discriminator) for `model_config.name` and the data's shape."""
+  if model_config.name == 'mlp':
+    return (mlp.MLPGenerator(
+        output_shape=spec.example_shape,
+        widths=tuple(model_config.g_widths),
+        num_classes=num_classes,
+        output_activation='tanh' if spec.kind == 'image' else 'linear'),
+            mlp.MLPDiscriminator(
+                widths=tuple(model_config.d_widths),
+                dropout_rate=model_config.dropout_rate,
+                num_classes=num_classes))
+  if model_config.name == 'dcgan':
+    if spec.kind != 'image':
+      raise errors.ConfigError(
+          f"model 'dcgan' needs image data, got {spec.kind!r} data; "
+          "use model.name='mlp'")
+    return conv.conv_pair(
+        spec.example_shape, base_features=model_config.base_features,
+        num_classes=num_classes, dropout_rate=model_config.dropout_rate)
+  raise errors.choices_error('model', model_config.name, MODELS)

@@ -1,0 +1,79 @@
+"""DCGAN-style convolutional generator and discriminator (Radford et al., 2016).
+
+Sized from the image shape: G starts at a small spatial map and doubles it with
+stride-2 transposed convolutions until it reaches the image size; D mirrors it
+with stride-2 convolutions. Normalisation is LayerNorm in G and none in D, so
+the networks need no mutable batch statistics and stay pure functions.
+"""
+from typing import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from gan_jax.models.mlp import concat_one_hot
+
+
+def num_upsamplings(size):
+  """How often `size` halves evenly down to a start map of at least 4 pixels."""
+  count = 0
+  while size % 2 == 0 and size > 4:
+    size //= 2
+    count += 1
+  return count
+
+
+class ConvGenerator(nn.Module):
+  """z (batch, latent) [+ y] -> images (batch, H, W, C) in [-1, 1]."""
+  output_shape: Sequence[int]  # (H, W, C)
+  base_features: int = 64
+  num_classes: int = 0
+
+  @nn.compact
+  def __call__(self, z, y=None):
+    height, width, channels = self.output_shape
+    ups = num_upsamplings(min(height, width))
+    start_h, start_w = height // 2**ups, width // 2**ups
+    features = self.base_features * 2**max(ups - 1, 0)
+    h = concat_one_hot(z, y, self.num_classes)
+    h = nn.Dense(start_h * start_w * features)(h)
+    h = nn.relu(nn.LayerNorm()(h.reshape((-1, start_h, start_w, features))))
+    for i in range(ups):
+      features = self.base_features * 2**max(ups - 2 - i, 0)
+      h = nn.ConvTranspose(features, (4, 4), strides=(2, 2), padding='SAME')(h)
+      h = nn.relu(nn.LayerNorm()(h))
+    return jnp.tanh(nn.Conv(channels, (3, 3), padding='SAME')(h))
+
+
+class ConvDiscriminator(nn.Module):
+  """images (batch, H, W, C) [+ y] -> logits (batch,)."""
+  base_features: int = 64
+  num_classes: int = 0
+  dropout_rate: float = 0.0
+
+  @nn.compact
+  def __call__(self, x, y=None, *, train: bool = True):
+    if self.num_classes:
+      # Labels as constant feature maps beside the image channels.
+      one_hot = jax.nn.one_hot(y, self.num_classes, dtype=x.dtype)
+      x = jnp.concatenate(
+          [x, jnp.broadcast_to(one_hot[:, None, None, :],
+                               (*x.shape[:3], self.num_classes))], axis=-1)
+    ups = num_upsamplings(min(x.shape[1], x.shape[2]))
+    h = x
+    for i in range(max(ups, 1)):
+      h = nn.Conv(self.base_features * 2**i, (4, 4), strides=(2, 2),
+                  padding='SAME')(h)
+      h = nn.leaky_relu(h, negative_slope=0.2)
+      if self.dropout_rate:
+        h = nn.Dropout(self.dropout_rate, deterministic=not train)(h)
+    h = h.reshape((h.shape[0], -1))
+    return nn.Dense(1)(h)[:, 0]
+
+
+def conv_pair(output_shape, *, base_features, num_classes, dropout_rate):
+  """Builds the matched (generator, discriminator) pair for an image shape."""
+  return (ConvGenerator(tuple(output_shape), base_features, num_classes),
+          ConvDiscriminator(base_features, num_classes, dropout_rate))
+
+

@@ -1,0 +1,58 @@
+"""Multilayer perceptron generator and discriminator.
+
+The defaults are the seeds' MNIST MLP GAN: G 100-256-512-1024-out with
+LeakyReLU(0.2) and tanh, D in-1024-512-256-1 with LeakyReLU(0.2) and dropout
+0.3. D returns logits (no sigmoid): the losses work on logits for stability.
+Both take an optional integer label `y`, concatenated as a one-hot vector
+(the conditional GAN of Mirza and Osindero, 2014).
+"""
+import math
+from typing import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+
+def concat_one_hot(h, y, num_classes):
+  """Appends one_hot(y) to the features of a (batch, features) array."""
+  if not num_classes:
+    return h
+  if y is None:
+    raise ValueError('this network is conditional: pass labels y')
+  return jnp.concatenate([h, jax.nn.one_hot(y, num_classes, dtype=h.dtype)],
+                         axis=-1)
+
+
+class MLPGenerator(nn.Module):
+  """z (batch, latent) [+ y] -> samples (batch, *output_shape)."""
+  output_shape: Sequence[int]
+  widths: Sequence[int] = (256, 512, 1024)
+  num_classes: int = 0
+  output_activation: str = 'tanh'  # 'tanh' for images in [-1, 1], 'linear' for 2D points.
+
+  @nn.compact
+  def __call__(self, z, y=None):
+    h = concat_one_hot(z, y, self.num_classes)
+    for width in self.widths:
+      h = nn.leaky_relu(nn.Dense(width)(h), negative_slope=0.2)
+    h = nn.Dense(math.prod(self.output_shape))(h)
+    if self.output_activation == 'tanh':
+      h = jnp.tanh(h)
+    return h.reshape((h.shape[0], *self.output_shape))
+
+
+class MLPDiscriminator(nn.Module):
+  """x (batch, ...) [+ y] -> logits (batch,)."""
+  widths: Sequence[int] = (1024, 512, 256)
+  dropout_rate: float = 0.3
+  num_classes: int = 0
+
+  @nn.compact
+  def __call__(self, x, y=None, *, train: bool = True):
+    h = concat_one_hot(x.reshape((x.shape[0], -1)), y, self.num_classes)
+    for width in self.widths:
+      h = nn.leaky_relu(nn.Dense(width)(h), negative_slope=0.2)
+      if self.dropout_rate:
+        h = nn.Dropout(self.dropout_rate, deterministic=not train)(h)
+    return nn.Dense(1)(h)[:, 0]

@@ -1,0 +1,126 @@
+"""What an objective supplies to the shared trainer, and helpers they share.
+
+The trainer (gan_jax.train) knows two sides and never an objective's name: it
+ascends V for the `d` side k times, then descends it once for the `g` side.
+An objective supplies networks, their initial params, the two losses (written
+as quantities to *minimise*), and how to draw samples.
+"""
+import dataclasses
+import json
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gan_jax import errors
+
+
+@dataclasses.dataclass(frozen=True)
+class DataSpec:
+  """What an objective needs to know about the data to build its networks."""
+  kind: str                       # 'image' or 'points'
+  example_shape: tuple[int, ...]  # (H, W, C) or (2,)
+  num_classes: int = 0
+  modes: Any = None               # (M, 2) mixture centres, for 2D data
+  mode_std: float | None = None
+  fields: tuple[str, ...] = ('x',)
+
+  @classmethod
+  def from_dataset(cls, dataset):
+    return cls(
+        kind=dataset.kind,
+        example_shape=tuple(int(d) for d in dataset.example_shape),
+        num_classes=int(dataset.num_classes),
+        modes=None if dataset.modes is None else np.asarray(dataset.modes),
+        mode_std=dataset.mode_std,
+        fields=tuple(dataset.train))
+
+  def to_json(self):
+    d = dataclasses.asdict(self)
+    if d['modes'] is not None:
+      d['modes'] = np.asarray(d['modes']).tolist()
+    return json.dumps(d)
+
+  @classmethod
+  def from_json(cls, text):
+    d = json.loads(text)
+    d['example_shape'] = tuple(d['example_shape'])
+    d['fields'] = tuple(d['fields'])
+    if d['modes'] is not None:
+      d['modes'] = np.asarray(d['modes'], np.float32)
+    return cls(**d)
+
+
+class Objective:
+  """Base class: one GAN objective. Subclasses override the methods below.
+
+  Losses have the signature
+    loss(own_params, other_params, extra, batch, rng, step, hparams)
+      -> (scalar loss, (metrics dict, new extra))
+  and are differentiated with respect to their first argument. `batch` is one
+  minibatch (dict of arrays); `step` is the traced iteration number.
+  """
+
+  def __init__(self, config, spec: DataSpec):
+    self.config = config
+    self.spec = spec
+
+  def init_params(self, rng):
+    """Returns (d_params, g_params)."""
+    raise NotImplementedError
+
+  def init_extra(self, rng):
+    """State that is carried through training but not trained by gradients."""
+    del rng
+    return {}
+
+  def hparams(self):
+    """Scalar hyperparameters read by the losses, as {name: float}."""
+    return {}
+
+  def discriminator_loss(self, d_params, g_params, extra, batch, rng, step,
+                         hparams):
+    raise NotImplementedError
+
+  def generator_loss(self, g_params, d_params, extra, batch, rng, step,
+                     hparams):
+    raise NotImplementedError
+
+  def sample(self, g_params, rng, num_samples, **options):
+    """Returns {name: np.ndarray} for experiments.sample; options are CLI flags."""
+    raise NotImplementedError
+
+  def sample_grid(self, g_params, rng):
+    """What the trainer draws every `sample_every` steps: a dict with either
+    'images' (rows, cols, H, W, C) or 'points' (N, 2)."""
+    raise NotImplementedError
+
+  def reject_options(self, options, supported=()):
+    """Raises a one-line error for sample options this objective ignores."""
+    unknown = sorted(k for k, v in options.items()
+                     if v is not None and k not in supported)
+    if unknown:
+      raise errors.ConfigError(
+          f'--{unknown[0]} does not apply to objective '
+          f'{self.config.objective!r}; it takes '
+          f"{', '.join('--' + s for s in supported) or 'no such options'}")
+
+
+def add_instance_noise(rng, x, std):
+  """x + N(0, std^2): instance noise (Arjovsky and Bottou, 2017; Sonderby et
+  al., 2017) makes real and fake supports overlap so D's gradient is useful."""
+  return x + std * jax.random.normal(rng, x.shape, x.dtype)
+
+
+def annealed(value, step, anneal_steps):
+  """`value` decayed linearly to 0 over `anneal_steps` (0 keeps it constant)."""
+  if not anneal_steps:
+    return value
+  return value * jnp.maximum(0.0, 1.0 - step / anneal_steps)
+
+
+def batched_apply(fn, num, chunk, *arrays):
+  """Runs fn on `num` rows in chunks so large sample requests fit in memory."""
+  outs = [fn(*(a[i:i + chunk] for a in arrays)) for i in range(0, num, chunk)]
+  return jax.tree.map(lambda *xs: np.concatenate(xs), *outs)

@@ -1,0 +1,116 @@
+"""The original GAN (Goodfellow et al., 2014): the seeds' value function
+
+  V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))],
+
+D ascends it; G descends it (minimax) or minimises -E[log D(G(z))]
+(non-saturating). Optional one-sided label smoothing and instance noise.
+Subclasses add conditioning by overriding `labels_for`.
+"""
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gan_jax import errors
+from gan_jax import losses
+from gan_jax import models
+from gan_jax.objectives import base
+
+
+class VanillaGAN(base.Objective):
+  """Unconditional G(z) and D(x) on images or 2D points."""
+
+  def __init__(self, config, spec, *, num_classes=0):
+    super().__init__(config, spec)
+    if config.generator_loss not in losses.GENERATOR_LOSSES:
+      raise errors.choices_error('generator_loss', config.generator_loss,
+                                 losses.GENERATOR_LOSSES)
+    self.num_classes = num_classes
+    self.latent_dim = config.model.latent_dim
+    self.generator, self.discriminator = models.build_pair(
+        config.model, spec, num_classes=num_classes)
+    self.g_loss_fn = losses.GENERATOR_LOSSES[config.generator_loss]
+    self.output_key = 'images' if spec.kind == 'image' else 'points'
+
+  # Conditioning hooks: the unconditional GAN has no labels.
+  def labels_for(self, batch, rng, num):
+    """Labels to condition G and D on for one minibatch (None: unconditional)."""
+    del batch, rng, num
+    return None
+
+  def latent(self, rng, num):
+    return jax.random.normal(rng, (num, self.latent_dim))
+
+  def init_params(self, rng):
+    g_rng, d_rng = jax.random.split(rng)
+    z = jnp.zeros((1, self.latent_dim))
+    y = jnp.zeros((1,), jnp.int32) if self.num_classes else None
+    g_params = self.generator.init(g_rng, z, y)
+    x = jnp.zeros((1, *self.spec.example_shape))
+    d_params = self.discriminator.init(d_rng, x, y, train=False)
+    return d_params, g_params
+
+  def hparams(self):
+    return {
+        'instance_noise_std': float(self.config.instance_noise_std),
+        'real_label_smoothing': float(self.config.real_label_smoothing),
+    }
+
+  def d_logits(self, d_params, x, y, rng, step, hparams):
+    """D's logits on x, through instance noise and (training) dropout."""
+    noise_rng, dropout_rng = jax.random.split(rng)
+    std = base.annealed(hparams['instance_noise_std'], step,
+                        self.config.instance_noise_anneal_steps)
+    x = base.add_instance_noise(noise_rng, x, std)
+    return self.discriminator.apply(
+        d_params, x, y, train=True, rngs={'dropout': dropout_rng})
+
+  def discriminator_loss(self, d_params, g_params, extra, batch, rng, step,
+                         hparams):
+    real = batch['x']
+    num = real.shape[0]
+    z_rng, y_rng, real_rng, fake_rng = jax.random.split(rng, 4)
+    fake_y = self.labels_for(batch, y_rng, num)
+    fake = self.generator.apply(g_params, self.latent(z_rng, num), fake_y)
+    real_y = batch['y'] if self.num_classes else None
+    real_logits = self.d_logits(d_params, real, real_y, real_rng, step, hparams)
+    fake_logits = self.d_logits(d_params, fake, fake_y, fake_rng, step,
+                                hparams)
+    loss = losses.minimax_discriminator_loss(
+        real_logits=real_logits, fake_logits=fake_logits,
+        real_label_smoothing=hparams['real_label_smoothing'])
+    metrics = {
+        'd_loss': loss,
+        'd_real': jnp.mean(jax.nn.sigmoid(real_logits)),
+        'd_fake': jnp.mean(jax.nn.sigmoid(fake_logits)),
+    }
+    return loss, (metrics, extra)
+
+  def generator_loss(self, g_params, d_params, extra, batch, rng, step,
+                     hparams):
+    num = batch['x'].shape[0]
+    z_rng, y_rng, d_rng = jax.random.split(rng, 3)
+    y = self.labels_for(batch, y_rng, num)
+    fake = self.generator.apply(g_params, self.latent(z_rng, num), y)
+    fake_logits = self.d_logits(d_params, fake, y, d_rng, step, hparams)
+    loss = self.g_loss_fn(fake_logits)
+    return loss, ({'g_loss': loss}, extra)
+
+  def generate(self, g_params, rng, num, y=None):
+    """num samples as a numpy array, in chunks of 1,000."""
+    z = self.latent(rng, num)
+    apply = jax.jit(self.generator.apply)
+    if y is None:
+      return base.batched_apply(lambda z: apply(g_params, z), num, 1000, z)
+    return base.batched_apply(lambda z, y: apply(g_params, z, y), num, 1000, z,
+                              jnp.asarray(y, jnp.int32))
+
+  def sample(self, g_params, rng, num_samples, **options):
+    self.reject_options(options)
+    return {self.output_key: np.asarray(
+        self.generate(g_params, rng, num_samples), np.float32)}
+
+  def sample_grid(self, g_params, rng):
+    if self.spec.kind == 'points':
+      return {'points': self.generate(g_params, rng, 2500)}
+    images = self.generate(g_params, rng, 64)
+    return {'images': images.reshape((8, 8, *images.shape[1:]))}

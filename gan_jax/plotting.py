@@ -1,0 +1,48 @@
+"""Sample grids and scatter plots as PNG files (matplotlib, no display)."""
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+import numpy as np
+
+
+def tile_images(grid, pad=1):
+  """(rows, cols, H, W, C) in [-1, 1] -> one (rows*H', cols*W', C) image in [0, 1]."""
+  grid = np.clip((np.asarray(grid, np.float32) + 1) / 2, 0, 1)
+  rows, cols, h, w, c = grid.shape
+  out = np.ones((rows * (h + pad) + pad, cols * (w + pad) + pad, c), np.float32)
+  for r in range(rows):
+    for col in range(cols):
+      top, left = pad + r * (h + pad), pad + col * (w + pad)
+      out[top:top + h, left:left + w] = grid[r, col]
+  return out
+
+
+def save_image_grid(path, grid, *, scale=4):
+  """Writes a tiled grid; each pixel is drawn `scale` times larger."""
+  image = tile_images(grid)
+  image = np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
+  if image.shape[-1] == 1:
+    plt.imsave(path, image[..., 0], cmap='gray', vmin=0, vmax=1)
+  else:
+    plt.imsave(path, image)
+
+
+def save_points(path, points, *, modes=None, title=None):
+  """Scatter of 2D samples over the true mixture centres."""
+  fig, ax = plt.subplots(figsize=(4, 4), dpi=100)
+  ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, label='samples')
+  if modes is not None:
+    modes = np.asarray(modes)
+    ax.scatter(modes[:, 0], modes[:, 1], s=30, c='red', marker='x',
+               label='true modes')
+    lim = np.abs(modes).max() * 1.5
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+  ax.set_xlabel('x1')
+  ax.set_ylabel('x2')
+  ax.set_title(title or 'generator samples')
+  ax.legend(loc='upper right', fontsize=7)
+  fig.tight_layout()
+  fig.savefig(path)
+  plt.close(fig)
