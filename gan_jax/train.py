@@ -127,10 +127,10 @@ def make_train_step(objective):
     num_d_steps = jax.tree.leaves(batch)[0].shape[0]
     d_params, d_opt_state, extra = state.d_params, state.d_opt_state, state.extra
     d_grad_fn = jax.value_and_grad(objective.discriminator_loss, has_aux=True)
-    d_metrics = {}
+    d_metrics, d_loss = {}, None
     for i in range(num_d_steps):
       minibatch = jax.tree.map(lambda a, i=i: a[i], batch)
-      (_, (d_metrics, new_extra)), grads = d_grad_fn(
+      (d_loss, (d_metrics, new_extra)), grads = d_grad_fn(
           d_params, state.g_params, extra, minibatch,
           jax.random.fold_in(d_rng, i), state.step, state.hparams)
       updates, new_opt_state = state.d_tx.update(grads, d_opt_state, d_params)
@@ -145,7 +145,7 @@ def make_train_step(objective):
 
     minibatch = jax.tree.map(lambda a: a[-1], batch)
     g_grad_fn = jax.value_and_grad(objective.generator_loss, has_aux=True)
-    (_, (g_metrics, extra)), grads = g_grad_fn(
+    (g_loss, (g_metrics, extra)), grads = g_grad_fn(
         state.g_params, d_params, extra, minibatch, g_rng, state.step,
         state.hparams)
     updates, g_opt_state = state.g_tx.update(grads, state.g_opt_state,
@@ -154,7 +154,9 @@ def make_train_step(objective):
     new_state = state.replace(
         step=state.step + 1, d_params=d_params, g_params=g_params,
         d_opt_state=d_opt_state, g_opt_state=g_opt_state, extra=extra)
-    return new_state, {**d_metrics, **g_metrics}
+    # The losses themselves are always reported: the NaN guard reads them.
+    return new_state, {**d_metrics, **g_metrics, 'd_loss': d_loss,
+                       'g_loss': g_loss}
 
   return train_step
 

@@ -79,7 +79,6 @@ class VanillaGAN(base.Objective):
         real_logits=real_logits, fake_logits=fake_logits,
         real_label_smoothing=hparams['real_label_smoothing'])
     metrics = {
-        'd_loss': loss,
         'd_real': jnp.mean(jax.nn.sigmoid(real_logits)),
         'd_fake': jnp.mean(jax.nn.sigmoid(fake_logits)),
     }
@@ -93,7 +92,7 @@ class VanillaGAN(base.Objective):
     fake = self.generator.apply(g_params, self.latent(z_rng, num), y)
     fake_logits = self.d_logits(d_params, fake, y, d_rng, step, hparams)
     loss = self.g_loss_fn(fake_logits)
-    return loss, ({'g_loss': loss}, extra)
+    return loss, ({}, extra)
 
   def generate(self, g_params, rng, num, y=None):
     """num samples as a numpy array, in chunks of 1,000."""

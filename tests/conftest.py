@@ -1,0 +1,31 @@
+"""Shared test helpers: configs shrunk to a few fast steps."""
+import importlib
+
+import pytest
+
+
+def tiny_config(name, **overrides):
+  """configs/<name>.py shrunk to a few steps of small networks."""
+  config = importlib.import_module(f'configs.{name}').get_config()
+  config.num_steps = 4
+  config.batch_size = 16
+  config.steps_per_call = 2
+  config.log_every = 2
+  config.sample_every = 2
+  config.checkpoint_every = 2
+  if 'g_widths' in config.model:
+    config.model.g_widths = (32, 32)
+    config.model.d_widths = (32, 32)
+  if 'base_features' in config.model:
+    config.model.base_features = 8
+  config.model.latent_dim = min(config.model.latent_dim, 8)
+  if 'num_points' in config.data:
+    config.data.num_points = 512
+  config.update_from_flattened_dict(overrides)
+  config.lock()
+  return config
+
+
+@pytest.fixture
+def tiny():
+  return tiny_config
