@@ -1,0 +1,57 @@
+"""The command-line entry points as a user runs them."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gan_jax import train
+from tests.conftest import tiny_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_module(module, *args):
+  return subprocess.run(
+      [sys.executable, '-m', module, *args], cwd=ROOT, capture_output=True,
+      text=True, timeout=300, check=False)
+
+
+@pytest.fixture(scope='module')
+def trained_workdir(tmp_path_factory):
+  workdir = str(tmp_path_factory.mktemp('run'))
+  train.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  return workdir
+
+
+def test_sample_is_deterministic_per_seed(trained_workdir, tmp_path):
+  outputs = []
+  for name, seed in [('a', 3), ('b', 3), ('c', 4)]:
+    path = str(tmp_path / f'{name}.npz')
+    result = run_module('experiments.sample', f'--workdir={trained_workdir}',
+                        '--num_samples=10', f'--output={path}', f'--seed={seed}')
+    assert result.returncode == 0, result.stderr
+    outputs.append(np.load(path)['images'])
+  assert outputs[0].shape == (10, 8, 8, 1) and outputs[0].dtype == np.float32
+  assert outputs[0].min() >= -1 and outputs[0].max() <= 1
+  np.testing.assert_array_equal(outputs[0], outputs[1])
+  assert not np.array_equal(outputs[0], outputs[2])
+
+
+@pytest.mark.parametrize('module, args, message', [
+    ('experiments.run', ['--config=configs/vanilla.py',
+                         '--config.dataset=imagenet'],
+     "error: unknown dataset 'imagenet'; valid: "),
+    ('experiments.run', ['--config=configs/mixture.py',
+                         '--config.optimizer.d_learning_rate=-0.1'],
+     'error: config.optimizer.d_learning_rate must be > 0, got -0.1'),
+    ('experiments.sample', ['--output=x.npz'], 'error: '),
+])
+def test_bad_input_prints_one_line_and_exits_2(module, args, message,
+                                               tmp_path):
+  result = run_module(module, f'--workdir={tmp_path}', *args)
+  assert result.returncode == 2, result.stderr
+  lines = [l for l in result.stderr.splitlines() if l.startswith('error:')]
+  assert len(lines) == 1 and lines[0].startswith(message), result.stderr
+  assert 'Traceback' not in result.stderr
