@@ -131,18 +131,21 @@ def make_train_step(objective):
     d_metrics, d_loss = {}, None
     for i in range(num_d_steps):
       minibatch = jax.tree.map(lambda a, i=i: a[i], batch)
-      (d_loss, (d_metrics, new_extra)), grads = d_grad_fn(
+      (new_loss, (new_metrics, new_extra)), grads = d_grad_fn(
           d_params, state.g_params, extra, minibatch,
           jax.random.fold_in(d_rng, i), state.step, state.hparams)
       updates, new_opt_state = state.d_tx.update(grads, d_opt_state, d_params)
       new_params = optax.apply_updates(d_params, updates)
-      if 'd_steps' in state.hparams:
+      if 'd_steps' in state.hparams and i > 0:
+        # Steps past this member's k change nothing, reported values included.
         active = i < state.hparams['d_steps']
         keep = lambda new, old, active=active: jnp.where(active, new, old)
-        new_params, new_opt_state, new_extra = jax.tree.map(
-            keep, (new_params, new_opt_state, new_extra),
-            (d_params, d_opt_state, extra))
+        new_params, new_opt_state, new_extra, new_loss, new_metrics = (
+            jax.tree.map(keep, (new_params, new_opt_state, new_extra,
+                                new_loss, new_metrics),
+                         (d_params, d_opt_state, extra, d_loss, d_metrics)))
       d_params, d_opt_state, extra = new_params, new_opt_state, new_extra
+      d_loss, d_metrics = new_loss, new_metrics
 
     minibatch = jax.tree.map(lambda a: a[-1], batch)
     g_grad_fn = jax.value_and_grad(objective.generator_loss, has_aux=True)
