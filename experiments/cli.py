@@ -39,8 +39,9 @@ def define_distributed_flags():
   flags.DEFINE_integer('process_id', None, 'This process, 0..num_processes-1.')
   flags.DEFINE_bool(
       'distributed', None,
-      'Join a multi-process run described by the environment (Cloud TPU '
-      'sets it); default: yes when such an environment is detected.')
+      'Join the multi-process run the cluster describes (Cloud TPU VM '
+      'metadata, GKE, SLURM, Open MPI) via jax.distributed.initialize(); '
+      'default: yes when a cluster environment variable is set.')
 
 
 def initialize_distributed():

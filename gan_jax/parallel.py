@@ -8,6 +8,7 @@ inserts the gradient all-reduce (no pmap). Across hosts every process runs
 the same program after `jax.distributed.initialize`, places only its own
 devices' shards, and process 0 alone writes logs and samples.
 """
+import contextlib
 import os
 
 import jax
@@ -20,10 +21,16 @@ from gan_jax import errors
 
 DATA_AXIS = 'data'
 
-# Environment variables through which a cluster (Cloud TPU, SLURM, ...)
-# tells jax.distributed.initialize() the topology by itself.
-CLUSTER_ENV = ('TPU_WORKER_HOSTNAMES', 'CLOUD_TPU_TASK_ID', 'MEGASCALE_COORDINATOR_ADDRESS',
-               'SLURM_JOB_ID', 'OMPI_COMM_WORLD_SIZE')
+# The mesh of the step being traced (set by the trainer), for shard_batch.
+_STEP_MESH = []
+
+# Environment variables through which a cluster (TPU on GKE, multislice,
+# SLURM, Open MPI) tells jax.distributed.initialize() its topology. A GCE TPU
+# VM describes itself through its metadata server instead: pass
+# --distributed there.
+CLUSTER_ENV = ('TPU_WORKER_HOSTNAMES', 'TPU_PROCESS_ADDRESSES',
+               'MEGASCALE_COORDINATOR_ADDRESS', 'SLURM_JOB_ID',
+               'OMPI_COMM_WORLD_SIZE')
 
 
 def initialize_distributed(*, coordinator_address=None, num_processes=None,
@@ -76,6 +83,33 @@ def check_batch_divides(batch_size, mesh):
     raise errors.ConfigError(
         f'batch_size {batch_size} does not divide over the {num} devices of '
         f'the data mesh; use a multiple of {num} (e.g. {valid}, ...)')
+
+
+@contextlib.contextmanager
+def step_mesh(mesh):
+  """While tracing a train step on `mesh`, shard_batch shards over it."""
+  _STEP_MESH.append(mesh)
+  try:
+    yield
+  finally:
+    _STEP_MESH.pop()
+
+
+def shard_batch(x):
+  """x with its leading (batch) axis sharded over the step's data mesh.
+
+  For arrays an objective makes inside a loss rather than reads from the
+  batch, e.g. the latent noise: nothing ties them to the sharded data, so XLA
+  would otherwise replicate the whole generator pass on every device. The
+  values are unchanged (JAX's threefry is partitionable). Outside a mesh, or
+  when the axis does not divide, x is returned as is.
+  """
+  if not _STEP_MESH or not hasattr(x, 'shape') or not x.ndim:
+    return x
+  mesh = _STEP_MESH[-1]
+  if mesh.devices.size == 1 or x.shape[0] % mesh.devices.size:
+    return x
+  return jax.lax.with_sharding_constraint(x, batch_sharded(mesh, x.ndim, 0))
 
 
 def replicated(mesh):

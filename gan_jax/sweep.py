@@ -287,7 +287,7 @@ def train_population(expanded, workdir, *, mesh=None):
       [d.train for d in datasets])
   data = parallel.replicate(data, mesh)
   chunk = jax.jit(
-      jax.vmap(train.make_chunk_fn(objective),
+      jax.vmap(train.make_chunk_fn(objective, mesh=mesh),
                in_axes=(0, None if shared_data else 0, 0)),
       donate_argnums=(0,), out_shardings=parallel.replicated(mesh))
 

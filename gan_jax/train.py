@@ -5,6 +5,7 @@ descending the objective's discriminator loss), then one step for the `g`
 side. Several iterations run inside one jitted `lax.scan` over minibatches
 gathered on the device, so Python is not in the inner loop.
 """
+import contextlib
 import json
 import os
 import time
@@ -165,18 +166,21 @@ def make_train_step(objective):
   return train_step
 
 
-def make_chunk_fn(objective):
+def make_chunk_fn(objective, mesh=None):
   """(state, data, indices) -> (state, metrics per step), not jitted.
 
   `data` is the whole training set; `indices[field]` has shape
   (steps, k, batch). The minibatches are gathered inside the call and the
-  steps run under lax.scan. A population vmaps this function.
+  steps run under lax.scan. A population vmaps this function. With a `mesh`,
+  arrays the objective marks with parallel.shard_batch split over it.
   """
   train_step = make_train_step(objective)
 
   def train_chunk(state, data, indices):
     batches = {f: data[f][indices[f]] for f in indices}
-    return jax.lax.scan(train_step, state, batches)
+    with parallel.step_mesh(mesh) if mesh is not None else (
+        contextlib.nullcontext()):
+      return jax.lax.scan(train_step, state, batches)
 
   return train_chunk
 
@@ -187,7 +191,7 @@ def make_train_chunk(objective, *, max_traces=None, mesh=None):
   With a `mesh` the outputs stay replicated over it (inputs come placed by
   gan_jax.parallel: data and state replicated, indices sharded on batch).
   """
-  train_chunk = make_chunk_fn(objective)
+  train_chunk = make_chunk_fn(objective, mesh=mesh)
   if max_traces is not None:
     train_chunk = chex.assert_max_traces(train_chunk, n=max_traces)
   out_shardings = None if mesh is None else parallel.replicated(mesh)
