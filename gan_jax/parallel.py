@@ -87,7 +87,11 @@ def check_batch_divides(batch_size, mesh):
 
 @contextlib.contextmanager
 def step_mesh(mesh):
-  """While tracing a train step on `mesh`, shard_batch shards over it."""
+  """While tracing a train step on `mesh` (None: no mesh), shard_batch
+  shards over it."""
+  if mesh is None:
+    yield
+    return
   _STEP_MESH.append(mesh)
   try:
     yield

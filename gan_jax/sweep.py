@@ -17,6 +17,7 @@ import copy
 import csv
 import difflib
 import itertools
+import json
 import os
 import time
 
@@ -124,7 +125,6 @@ def expand(config, points):
             + (f'did you mean {", ".join(close)}?' if close else
                f'valid: {", ".join(fields)}'))
     point = copy.deepcopy(config)
-    point.unlock()
     try:
       point.update_from_flattened_dict(dict(overrides))
     except (TypeError, ValueError) as e:
@@ -182,7 +182,6 @@ def final_metrics(objective, state, workdir):
     with open(path) as f:
       lines = f.read().splitlines()
     if lines:
-      import json  # pylint: disable=g-import-not-at-top
       out = {k: v for k, v in json.loads(lines[-1]).items()
              if k not in ('step', 'steps_per_sec')}
   if objective.spec.kind == 'points':

@@ -5,7 +5,6 @@ descending the objective's discriminator loss), then one step for the `g`
 side. Several iterations run inside one jitted `lax.scan` over minibatches
 gathered on the device, so Python is not in the inner loop.
 """
-import contextlib
 import json
 import os
 import time
@@ -178,8 +177,7 @@ def make_chunk_fn(objective, mesh=None):
 
   def train_chunk(state, data, indices):
     batches = {f: data[f][indices[f]] for f in indices}
-    with parallel.step_mesh(mesh) if mesh is not None else (
-        contextlib.nullcontext()):
+    with parallel.step_mesh(mesh):
       return jax.lax.scan(train_step, state, batches)
 
   return train_chunk

@@ -205,3 +205,21 @@ def test_vmap_population_matches_sequential_runs(tmp_path):
     np.testing.assert_allclose(
         [r['d_loss'] for r in rows['vmap']],
         [r['d_loss'] for r in rows['sequential']], rtol=1e-4)
+
+
+def test_sweep_command_rejects_a_bad_key(tmp_path):
+  config_file = tmp_path / 'bad_sweep.py'
+  config_file.write_text(textwrap.dedent("""
+      from configs import mixture
+      get_config = mixture.get_config
+      def get_sweep():
+        return [{'optimizer.d_learning_rte': 1e-3}]
+      """))
+  code, out = finish(run_python(
+      ['-m', 'experiments.sweep', f'--config={config_file}',
+       f'--workdir={tmp_path / "sweep"}', '--mode=vmap']))
+  assert code == 2, out
+  assert out.strip().splitlines()[-1].startswith(
+      "error: sweep key 'optimizer.d_learning_rte' is not a config field; "
+      'did you mean optimizer.d_learning_rate')
+  assert not (tmp_path / 'sweep').exists()
