@@ -366,12 +366,16 @@ def run_sweep(config, points, workdir, *, mode='sequential', metric=None):
   if mode not in MODES:
     raise errors.choices_error('mode', mode, MODES)
   expanded = expand(config, points)
+  mesh = parallel.make_mesh()
+  for _, _, point in expanded:
+    parallel.check_batch_divides(point.batch_size, mesh)
   train.check_workdir_writable(workdir)
   if mode == 'vmap':
     check_population(expanded)
-    states = train_population(expanded, workdir)
+    states = train_population(expanded, workdir, mesh=mesh)
   else:
-    states = [train.train_and_evaluate(c, os.path.join(workdir, name))
+    states = [train.train_and_evaluate(c, os.path.join(workdir, name),
+                                       mesh=mesh)
               for name, _, c in expanded]
   rows = []
   for (name, overrides, config), state in zip(expanded, states):

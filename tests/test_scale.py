@@ -52,7 +52,7 @@ def assert_params_close(a, b):
 def test_one_and_four_devices_agree(tmp_path):
   script = textwrap.dedent(f"""
       import jax
-      from gan_jax import errors, train
+      from gan_jax import errors, sweep, train
       from tests.conftest import tiny_config
       assert jax.device_count() == 4, jax.devices()
       train.train_and_evaluate(tiny_config('mixture'), {str(tmp_path / 'four')!r})
@@ -61,6 +61,12 @@ def test_one_and_four_devices_agree(tmp_path):
                                  {str(tmp_path / 'bad')!r})
       except errors.ConfigError as e:
         print('ERROR:', e)
+      try:
+        sweep.run_sweep(tiny_config('mixture'),
+                        [{{'batch_size': 16}}, {{'batch_size': 18}}],
+                        {str(tmp_path / 'sweep')!r})
+      except errors.ConfigError as e:
+        print('SWEEP ERROR:', e)
       """)
   four = run_python(['-c', script], {
       'XLA_FLAGS': '--xla_force_host_platform_device_count=4',
@@ -72,6 +78,9 @@ def test_one_and_four_devices_agree(tmp_path):
   assert ('ERROR: batch_size 18 does not divide over the 4 devices of the '
           'data mesh; use a multiple of 4') in out
   assert not os.path.exists(tmp_path / 'bad' / 'checkpoints')
+  # A sweep checks every point before it trains the first.
+  assert 'SWEEP ERROR: batch_size 18 does not divide over the 4 devices' in out
+  assert not os.path.exists(tmp_path / 'sweep')
   _, _, _, four_state = train.load_trained(str(tmp_path / 'four'))
   assert int(four_state.step) == int(one.step) == 4
   assert_params_close(four_state, one)
