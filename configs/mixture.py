@@ -19,3 +19,15 @@ def get_config():
   config.model.dropout_rate = 0.0    # No dropout for the 2D MLP.
   config.log_every = 1000            # Progress line every this many steps.
   return config
+
+
+def get_sweep():
+  """8 points: 4 seeds x 2 learning rates (one vmapped population).
+
+  python -m experiments.sweep --config=configs/mixture.py --workdir=DIR --mode=vmap
+  """
+  from gan_jax import sweep  # pylint: disable=g-import-not-at-top
+  return sweep.product({
+      'optimizer.d_learning_rate': [1e-3, 3e-4],  # D's (and so G's) step size.
+      'seed': [0, 1, 2, 3],                       # Init, noise, data, shuffle.
+  })

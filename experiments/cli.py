@@ -7,6 +7,7 @@ from absl import flags
 from absl import logging
 
 from gan_jax import errors
+from gan_jax import parallel
 
 
 def main_with_user_errors(main):
@@ -27,3 +28,28 @@ def main_with_user_errors(main):
 
 def run(main):
   app.run(main_with_user_errors(main))
+
+
+def define_distributed_flags():
+  """Flags for jax.distributed (multi-host); absent means one process."""
+  flags.DEFINE_string(
+      'coordinator_address', None,
+      'host:port of process 0, for a multi-process run (jax.distributed).')
+  flags.DEFINE_integer('num_processes', None, 'Processes in the run.')
+  flags.DEFINE_integer('process_id', None, 'This process, 0..num_processes-1.')
+  flags.DEFINE_bool(
+      'distributed', None,
+      'Join the multi-process run the cluster describes (Cloud TPU VM '
+      'metadata, GKE, SLURM, Open MPI) via jax.distributed.initialize(); '
+      'default: yes when a cluster environment variable is set.')
+
+
+def initialize_distributed():
+  """Calls jax.distributed.initialize when the flags or environment ask."""
+  auto = flags.FLAGS.distributed
+  if auto is None:
+    auto = parallel.in_cluster_environment()
+  return parallel.initialize_distributed(
+      coordinator_address=flags.FLAGS.coordinator_address,
+      num_processes=flags.FLAGS.num_processes,
+      process_id=flags.FLAGS.process_id, auto=auto)

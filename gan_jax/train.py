@@ -21,6 +21,7 @@ from gan_jax import checkpoints
 from gan_jax import data as data_lib
 from gan_jax import errors
 from gan_jax import objectives
+from gan_jax import parallel
 from gan_jax import plotting
 from gan_jax.objectives import base
 from gan_jax.state import GANState
@@ -130,18 +131,21 @@ def make_train_step(objective):
     d_metrics, d_loss = {}, None
     for i in range(num_d_steps):
       minibatch = jax.tree.map(lambda a, i=i: a[i], batch)
-      (d_loss, (d_metrics, new_extra)), grads = d_grad_fn(
+      (new_loss, (new_metrics, new_extra)), grads = d_grad_fn(
           d_params, state.g_params, extra, minibatch,
           jax.random.fold_in(d_rng, i), state.step, state.hparams)
       updates, new_opt_state = state.d_tx.update(grads, d_opt_state, d_params)
       new_params = optax.apply_updates(d_params, updates)
-      if 'd_steps' in state.hparams:
+      if 'd_steps' in state.hparams and i > 0:
+        # Steps past this member's k change nothing, reported values included.
         active = i < state.hparams['d_steps']
         keep = lambda new, old, active=active: jnp.where(active, new, old)
-        new_params, new_opt_state, new_extra = jax.tree.map(
-            keep, (new_params, new_opt_state, new_extra),
-            (d_params, d_opt_state, extra))
+        new_params, new_opt_state, new_extra, new_loss, new_metrics = (
+            jax.tree.map(keep, (new_params, new_opt_state, new_extra,
+                                new_loss, new_metrics),
+                         (d_params, d_opt_state, extra, d_loss, d_metrics)))
       d_params, d_opt_state, extra = new_params, new_opt_state, new_extra
+      d_loss, d_metrics = new_loss, new_metrics
 
     minibatch = jax.tree.map(lambda a: a[-1], batch)
     g_grad_fn = jax.value_and_grad(objective.generator_loss, has_aux=True)
@@ -161,22 +165,35 @@ def make_train_step(objective):
   return train_step
 
 
-def make_train_chunk(objective, *, max_traces=None):
-  """Jitted (state, data, indices) -> (state, metrics per step).
+def make_chunk_fn(objective, mesh=None):
+  """(state, data, indices) -> (state, metrics per step), not jitted.
 
-  `data` is the whole training set on the device; `indices[field]` has shape
-  (steps, k, batch). The minibatches are gathered inside the jitted call and
-  the steps run under lax.scan. The state's buffers are donated.
+  `data` is the whole training set; `indices[field]` has shape
+  (steps, k, batch). The minibatches are gathered inside the call and the
+  steps run under lax.scan. A population vmaps this function. With a `mesh`,
+  arrays the objective marks with parallel.shard_batch split over it.
   """
   train_step = make_train_step(objective)
 
   def train_chunk(state, data, indices):
     batches = {f: data[f][indices[f]] for f in indices}
-    return jax.lax.scan(train_step, state, batches)
+    with parallel.step_mesh(mesh):
+      return jax.lax.scan(train_step, state, batches)
 
+  return train_chunk
+
+
+def make_train_chunk(objective, *, max_traces=None, mesh=None):
+  """Jitted make_chunk_fn(objective); the state's buffers are donated.
+
+  With a `mesh` the outputs stay replicated over it (inputs come placed by
+  gan_jax.parallel: data and state replicated, indices sharded on batch).
+  """
+  train_chunk = make_chunk_fn(objective, mesh=mesh)
   if max_traces is not None:
     train_chunk = chex.assert_max_traces(train_chunk, n=max_traces)
-  return jax.jit(train_chunk, donate_argnums=(0,))
+  out_shardings = None if mesh is None else parallel.replicated(mesh)
+  return jax.jit(train_chunk, donate_argnums=(0,), out_shardings=out_shardings)
 
 
 # ----------------------------------------------------------------------------
@@ -245,7 +262,9 @@ def grid_rng(config):
 def write_sample_grid(objective, state, config, workdir, step):
   os.makedirs(os.path.join(workdir, 'samples'), exist_ok=True)
   path = os.path.join(workdir, 'samples', f'step_{step:07d}.png')
-  grid = objective.sample_grid(state.g_params, grid_rng(config))
+  # Host copies: process 0 samples alone, outside the multi-host program.
+  grid = objective.sample_grid(parallel.to_host(state.g_params),
+                               grid_rng(config))
   if 'images' in grid:
     plotting.save_image_grid(path, np.asarray(grid['images']))
   else:
@@ -275,76 +294,98 @@ def load_dataset(config):
 # The run.
 
 
-def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str):
+def mean_scalars(window_metrics):
+  """{name: mean over every step of a logging window} from per-chunk metrics."""
+  return {k: float(np.mean(np.concatenate(
+      [np.atleast_1d(m[k]) for m in window_metrics])))
+          for k in window_metrics[0]}
+
+
+def check_finite(metrics, step, length, store):
+  bad = [k for k, v in metrics.items() if not np.all(np.isfinite(v))]
+  if bad:
+    last = store.latest_step()
+    raise errors.TrainingDivergedError(
+        f'{bad[0]} became NaN or inf between steps {step} and '
+        f'{step + length}; training stopped. Last good checkpoint: '
+        f'{"none" if last is None else f"step {last}"} in '
+        f'{store.directory} (kept). Try a lower learning rate.')
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
+                       mesh=None):
   """Trains config's objective in workdir, resuming from its latest checkpoint.
 
-  Returns the final GANState.
+  The step runs data parallel over `mesh` (default: every visible device,
+  on every host). Returns the final GANState.
   """
   validate_config(config)
   check_workdir_writable(workdir)
   dataset = load_dataset(config)
   check_batch_fits(dataset, config.batch_size)
+  mesh = parallel.make_mesh() if mesh is None else mesh
+  parallel.check_batch_divides(config.batch_size, mesh)
   spec = base.DataSpec.from_dataset(dataset)
   objective = objectives.make_objective(config, spec)
+  primary = parallel.is_primary()
 
-  state = create_train_state(objective, config)
+  # Placed before restoring, so the checkpoint is read into the same sharding.
+  state = parallel.replicate(create_train_state(objective, config), mesh)
   store = checkpoints.CheckpointStore(workdir,
                                       max_to_keep=config.keep_checkpoints)
   if store.latest_step() is not None:
     state = store.restore(state)
     logging.info('resumed from step %d', int(state.step))
-    print(f'Resuming from checkpoint at step {int(state.step)} in {workdir}',
-          flush=True)
-  save_run_description(workdir, config, spec)
+    if primary:
+      print(f'Resuming from checkpoint at step {int(state.step)} in '
+            f'{workdir}', flush=True)
+  if primary:
+    save_run_description(workdir, config, spec)
 
   step = int(state.step)
   if step >= config.num_steps:
-    print(f'Nothing to do: step {step} >= num_steps {config.num_steps}.',
-          flush=True)
+    if primary:
+      print(f'Nothing to do: step {step} >= num_steps {config.num_steps}.',
+            flush=True)
     store.close()
     return state
 
-  train_data = jax.device_put(dataset.train)
-  train_chunk = make_train_chunk(objective)
-  writer = MetricWriter(workdir)
+  train_data = parallel.replicate(dataset.train, mesh)
+  train_chunk = make_train_chunk(objective, mesh=mesh)
+  writer = MetricWriter(workdir) if primary else None
   window_start, window_metrics = time.perf_counter(), []
   window_first_step = step
   try:
     while step < config.num_steps:
       length = next_chunk_length(step, config)
-      indices = chunk_indices(dataset, config, step, length)
+      indices = parallel.shard_indices(
+          chunk_indices(dataset, config, step, length), mesh)
       new_state, metrics = train_chunk(state, train_data, indices)
-      metrics = jax.device_get(metrics)
-      bad = [k for k, v in metrics.items() if not np.all(np.isfinite(v))]
-      if bad:
-        last = store.latest_step()
-        raise errors.TrainingDivergedError(
-            f'{bad[0]} became NaN or inf between steps {step} and '
-            f'{step + length}; training stopped. Last good checkpoint: '
-            f'{"none" if last is None else f"step {last}"} in '
-            f'{store.directory} (kept). Try a lower learning rate.')
+      metrics = parallel.to_host(metrics)
+      check_finite(metrics, step, length, store)
       state, step = new_state, step + length
       window_metrics.append(metrics)
 
       if step % config.log_every == 0 or step == config.num_steps:
         elapsed = time.perf_counter() - window_start
-        scalars = {k: float(np.mean(np.concatenate(
-            [np.atleast_1d(m[k]) for m in window_metrics])))
-                   for k in window_metrics[0]}
+        scalars = mean_scalars(window_metrics)
         scalars['steps_per_sec'] = (step - window_first_step) / elapsed
-        writer.write(step, scalars)
-        print(f'step {step}/{config.num_steps} | '
-              f'{scalars["steps_per_sec"]:.1f} steps/s | ' + ' '.join(
-                  f'{k} {v:.4f}' for k, v in scalars.items()
-                  if k != 'steps_per_sec'), flush=True)
+        if primary:
+          writer.write(step, scalars)
+          print(f'step {step}/{config.num_steps} | '
+                f'{scalars["steps_per_sec"]:.1f} steps/s | ' + ' '.join(
+                    f'{k} {v:.4f}' for k, v in scalars.items()
+                    if k != 'steps_per_sec'), flush=True)
         window_start, window_metrics = time.perf_counter(), []
         window_first_step = step
-      if step % config.sample_every == 0 or step == config.num_steps:
+      if primary and (step % config.sample_every == 0
+                      or step == config.num_steps):
         write_sample_grid(objective, state, config, workdir, step)
       if step % config.checkpoint_every == 0 or step == config.num_steps:
-        store.save(state)
+        store.save(state)  # Collective: every process takes part.
   finally:
-    writer.close()
+    if writer is not None:
+      writer.close()
     store.close()
   return state
 

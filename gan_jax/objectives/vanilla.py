@@ -13,6 +13,7 @@ import numpy as np
 from gan_jax import errors
 from gan_jax import losses
 from gan_jax import models
+from gan_jax import parallel
 from gan_jax.objectives import base
 
 
@@ -38,7 +39,8 @@ class VanillaGAN(base.Objective):
     return None
 
   def latent(self, rng, num):
-    return jax.random.normal(rng, (num, self.latent_dim))
+    # Sharded like the data batch, so data parallel splits G's work too.
+    return parallel.shard_batch(jax.random.normal(rng, (num, self.latent_dim)))
 
   def init_params(self, rng):
     g_rng, d_rng = jax.random.split(rng)

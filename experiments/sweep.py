@@ -1,0 +1,56 @@
+"""Runs a config's sweep: python -m experiments.sweep --config=configs/mixture.py --workdir=DIR.
+
+The config file's get_sweep() lists the points (override dicts); each trains
+into DIR/<point name>, then DIR/results.csv and DIR/results.png summarise
+them. --mode=vmap trains the points as one vmapped population (they may
+differ only in seed, d_steps, learning rates and scalar loss settings);
+--mode=sequential trains them one after another. Overrides such as
+--config.num_steps=1000 apply to every point.
+"""
+import importlib.util
+
+from absl import flags
+from ml_collections import config_flags
+
+from experiments import cli
+from gan_jax import errors
+from gan_jax import sweep
+
+_CONFIG = config_flags.DEFINE_config_file(
+    'config', None, 'Config file with get_config() and get_sweep().',
+    lock_config=True)
+_WORKDIR = flags.DEFINE_string(
+    'workdir', None, 'Directory of the sweep: one subdirectory per point.')
+_MODE = flags.DEFINE_enum('mode', 'sequential', sweep.MODES,
+                          'vmap: one population, one compile; sequential: '
+                          'one run after another.')
+_METRIC = flags.DEFINE_string(
+    'metric', None, 'Final metric to plot (default: high_quality on 2D data, '
+    'else g_loss).')
+flags.mark_flags_as_required(['config', 'workdir'])
+cli.define_distributed_flags()
+
+
+def load_sweep(path):
+  spec = importlib.util.spec_from_file_location('sweep_config', path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  if not hasattr(module, 'get_sweep'):
+    raise errors.ConfigError(
+        f'{path} defines no get_sweep(); add one returning a list of '
+        'override dicts (see configs/mixture.py)')
+  return module.get_sweep()
+
+
+def main(argv):
+  del argv
+  cli.initialize_distributed()
+  points = load_sweep(config_flags.get_config_filename(flags.FLAGS['config']))
+  rows = sweep.run_sweep(_CONFIG.value, points, _WORKDIR.value,
+                         mode=_MODE.value, metric=_METRIC.value)
+  print(f'{len(rows)} runs; results in {_WORKDIR.value}/results.csv and '
+        'results.png')
+
+
+if __name__ == '__main__':
+  cli.run(main)

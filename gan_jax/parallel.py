@@ -1,0 +1,163 @@
+"""Data parallelism with jax.sharding, on one host or many (jax.distributed).
+
+One code path for any device count: a 1D `Mesh` with a 'data' axis over every
+visible device. The training set and the train state are replicated; the
+minibatch indices are sharded over 'data' on their batch axis, so each device
+gathers its share of the global batch from its own copy of the data and XLA
+inserts the gradient all-reduce (no pmap). Across hosts every process runs
+the same program after `jax.distributed.initialize`, places only its own
+devices' shards, and process 0 alone writes logs and samples.
+"""
+import contextlib
+import os
+
+import jax
+from jax.sharding import Mesh
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
+import numpy as np
+
+from gan_jax import errors
+
+DATA_AXIS = 'data'
+
+# The mesh of the step being traced (set by the trainer), for shard_batch.
+_STEP_MESH = []
+
+# Environment variables through which a cluster (TPU on GKE, multislice,
+# SLURM, Open MPI) tells jax.distributed.initialize() its topology. A GCE TPU
+# VM describes itself through its metadata server instead: pass
+# --distributed there.
+CLUSTER_ENV = ('TPU_WORKER_HOSTNAMES', 'TPU_PROCESS_ADDRESSES',
+               'MEGASCALE_COORDINATOR_ADDRESS', 'SLURM_JOB_ID',
+               'OMPI_COMM_WORLD_SIZE')
+
+
+def initialize_distributed(*, coordinator_address=None, num_processes=None,
+                           process_id=None, auto=False):
+  """Joins a multi-process run when asked; returns True if one was joined.
+
+  Explicit flags (all three together) win; `auto` lets JAX read the
+  environment Cloud TPU sets. Without either this is a single-process run.
+  """
+  explicit = (coordinator_address, num_processes, process_id)
+  if any(v is not None for v in explicit):
+    if any(v is None for v in explicit):
+      raise errors.ConfigError(
+          '--coordinator_address, --num_processes and --process_id go '
+          f'together; got {coordinator_address!r}, {num_processes!r}, '
+          f'{process_id!r}')
+    if num_processes < 1 or not 0 <= process_id < num_processes:
+      raise errors.ConfigError(
+          f'--process_id must be in [0, --num_processes={num_processes}), '
+          f'got {process_id}')
+    jax.distributed.initialize(coordinator_address=coordinator_address,
+                               num_processes=num_processes,
+                               process_id=process_id)
+    return True
+  if auto:
+    jax.distributed.initialize()  # Cloud TPU: topology from the environment.
+    return True
+  return False
+
+
+def in_cluster_environment():
+  return any(name in os.environ for name in CLUSTER_ENV)
+
+
+def is_primary():
+  """Only process 0 writes logs, samples and run descriptions."""
+  return jax.process_index() == 0
+
+
+def make_mesh(devices=None):
+  """A 1D mesh with the 'data' axis over `devices` (default: all, every host)."""
+  devices = jax.devices() if devices is None else list(devices)
+  return Mesh(np.asarray(devices), (DATA_AXIS,))
+
+
+def check_batch_divides(batch_size, mesh):
+  num = mesh.devices.size
+  if batch_size % num:
+    valid = ', '.join(str(m * num) for m in range(1, 4))
+    raise errors.ConfigError(
+        f'batch_size {batch_size} does not divide over the {num} devices of '
+        f'the data mesh; use a multiple of {num} (e.g. {valid}, ...)')
+
+
+@contextlib.contextmanager
+def step_mesh(mesh):
+  """While tracing a train step on `mesh` (None: no mesh), shard_batch
+  shards over it."""
+  if mesh is None:
+    yield
+    return
+  _STEP_MESH.append(mesh)
+  try:
+    yield
+  finally:
+    _STEP_MESH.pop()
+
+
+def shard_batch(x):
+  """x with its leading (batch) axis sharded over the step's data mesh.
+
+  For arrays an objective makes inside a loss rather than reads from the
+  batch, e.g. the latent noise: nothing ties them to the sharded data, so XLA
+  would otherwise replicate the whole generator pass on every device. The
+  values are unchanged (JAX's threefry is partitionable). Outside a mesh, or
+  when the axis does not divide, x is returned as is.
+  """
+  if not _STEP_MESH or not hasattr(x, 'shape') or not x.ndim:
+    return x
+  mesh = _STEP_MESH[-1]
+  if mesh.devices.size == 1 or x.shape[0] % mesh.devices.size:
+    return x
+  return jax.lax.with_sharding_constraint(x, batch_sharded(mesh, x.ndim, 0))
+
+
+def replicated(mesh):
+  return NamedSharding(mesh, P())
+
+
+def batch_sharded(mesh, ndim, axis):
+  """Shards dimension `axis` of an ndim array over 'data'."""
+  spec = [None] * ndim
+  spec[axis] = DATA_AXIS
+  return NamedSharding(mesh, P(*spec))
+
+
+def place(array, sharding):
+  """A global array from a host value every process holds in full.
+
+  Each process only fills its own devices' shards (a global batch is never
+  sent between hosts), which is also correct on a single host.
+  """
+  array = np.asarray(array)
+  return jax.make_array_from_callback(array.shape, sharding,
+                                      lambda index: array[index])
+
+
+def replicate(tree, mesh):
+  """Every leaf of `tree` placed whole on every device of `mesh`."""
+  sharding = replicated(mesh)
+  return jax.tree.map(lambda x: place(jax.device_get(x), sharding), tree)
+
+
+def shard_indices(indices, mesh, axis=-1):
+  """Minibatch indices {field: (..., batch)} sharded over 'data' on the batch
+  axis: each device gathers only its slice of the global batch."""
+  return {f: place(idx, batch_sharded(mesh, idx.ndim, axis % idx.ndim))
+          for f, idx in indices.items()}
+
+
+def to_host(tree):
+  """numpy copies of replicated global arrays, read from a local device (no
+  cross-host traffic; each process has a full copy)."""
+
+  def get(x):
+    if isinstance(x, jax.Array) and not x.is_fully_addressable:
+      return np.asarray(x.addressable_data(0))
+    return np.asarray(x)
+
+  return jax.tree.map(get, tree)
