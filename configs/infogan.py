@@ -19,4 +19,5 @@ def get_config():
   config.infogan.num_categories = 10  # K of the categorical code c1 ~ Cat(K).
   config.infogan.num_continuous = 2   # M continuous codes ~ U(-1, 1).
   config.infogan.mi_weight = 1.0      # lambda on the mutual-information bound L_I.
+  config.infogan.continuous_weight = 1.0  # Relative weight of the continuous codes' term in L_I.
   return config

@@ -170,9 +170,11 @@ def load_or_train_classifier(train_images, train_labels, test_images,
                                       num_classes=num_classes,
                                       settings=settings)
     os.makedirs(cache_dir, exist_ok=True)
-    with open(path + '.tmp', 'wb') as f:
+    # A private temporary name, so concurrent evaluations never mix bytes.
+    tmp = f'{path}.{os.getpid()}.tmp'
+    with open(tmp, 'wb') as f:
       f.write(flax.serialization.to_bytes(params))
-    os.replace(path + '.tmp', path)
+    os.replace(tmp, path)
   classifier = Classifier(module, params, 0.0)
   classifier.test_accuracy = float(
       np.mean(classifier.predict(test_images) == np.asarray(test_labels)))
@@ -189,7 +191,7 @@ def gaussian_statistics(features):
   if features.ndim != 2 or len(features) < 2:
     raise errors.ConfigError(
         f'need (N >= 2, F) features, got shape {features.shape}')
-  return features.mean(axis=0), np.cov(features, rowvar=False)
+  return features.mean(axis=0), np.atleast_2d(np.cov(features, rowvar=False))
 
 
 def _psd_sqrt(matrix):
@@ -249,23 +251,20 @@ def frechet_with_baseline(classifier, real_images, fake_images, *, seed=0):
   """Frechet distance of fakes to real data, beside a real-vs-real baseline.
 
   The real images are shuffled (by seed) and halved: the first half is the
-  reference, the second half the baseline, and as many fakes as the
-  reference holds are compared with it, so both numbers share a sample size.
+  reference, the second half the baseline, and the same number n of fakes
+  is compared with the reference, so both numbers share a sample size (n is
+  half the real images, or fewer when fewer fakes are given).
   """
   real_images = np.asarray(real_images)
   perm = np.random.default_rng(seed).permutation(len(real_images))
-  half = len(perm) // 2
-  if len(fake_images) < half:
-    raise errors.ConfigError(
-        f'need at least {half} generated samples for the Frechet distance, '
-        f'got {len(fake_images)}')
-  reference = classifier.features(real_images[perm[:half]])
-  baseline = classifier.features(real_images[perm[half:2 * half]])
-  fakes = classifier.features(np.asarray(fake_images)[:half])
+  n = min(len(perm) // 2, len(fake_images))
+  reference = classifier.features(real_images[perm[:n]])
+  baseline = classifier.features(real_images[perm[n:2 * n]])
+  fakes = classifier.features(np.asarray(fake_images)[:n])
   return {
       'frechet': frechet_distance(reference, fakes),
       'frechet_real_vs_real': frechet_distance(reference, baseline),
-      'frechet_num_samples': int(half),
+      'frechet_num_samples': int(n),
   }
 
 
@@ -274,11 +273,15 @@ def frechet_with_baseline(classifier, real_images, fake_images, *, seed=0):
 
 # objective name -> fn(context) -> dict of results.
 EVALUATORS: dict[str, Callable[..., dict]] = {}
+# objective name -> the result that summarises a run (for evaluate_seeds).
+HEADLINE_METRICS: dict[str, str] = {}
 
 
-def register_evaluator(objective_name):
+def register_evaluator(objective_name, *, headline='frechet'):
+  """Registers fn(RunContext) -> dict as the evaluation of an objective."""
   def decorator(fn):
     EVALUATORS[objective_name] = fn
+    HEADLINE_METRICS[objective_name] = headline
     return fn
   return decorator
 
@@ -319,7 +322,7 @@ def evaluate_unconditional(ctx):
   }
 
 
-@register_evaluator('conditional')
+@register_evaluator('conditional', headline='label_accuracy')
 def evaluate_conditional(ctx):
   """Label accuracy of samples, per-class diversity, Frechet distance."""
   samples = ctx.objective.sample(ctx.state.g_params, ctx.rng, ctx.num_samples)
@@ -345,7 +348,7 @@ def evaluate_conditional(ctx):
   }
 
 
-@register_evaluator('infogan')
+@register_evaluator('infogan', headline='matched_code_accuracy')
 def evaluate_infogan(ctx):
   """Matched code accuracy, Frechet distance, and traversal figures."""
   objective = ctx.objective
@@ -412,3 +415,32 @@ def format_table(results):
   return '\n'.join(
       f'{k:<{width}}  {v:.4f}' if isinstance(v, float) else f'{k:<{width}}  {v}'
       for k, v in rows)
+
+
+def evaluate_seeds(config, workdir, seeds, **evaluate_options):
+  """Trains (or resumes) config once per seed in WORKDIR/seed_<s>, evaluates
+  each, and writes WORKDIR/seeds.json with the headline metric's median."""
+  if not seeds:
+    raise errors.ConfigError('give at least one seed, e.g. --seeds=0,1,2')
+  if config.objective not in EVALUATORS:
+    raise errors.choices_error('objective to evaluate', config.objective,
+                               EVALUATORS)
+  headline = HEADLINE_METRICS[config.objective]
+  per_seed = {}
+  for seed in seeds:
+    run_config = config.copy_and_resolve_references()
+    run_config.seed = seed
+    run_dir = os.path.join(workdir, f'seed_{seed}')
+    train.train_and_evaluate(run_config, run_dir)
+    results = evaluate_run(run_dir, **evaluate_options)
+    per_seed[str(seed)] = results[headline]
+    print(f'seed {seed}: {headline} {results[headline]:.4f}', flush=True)
+  summary = {
+      'objective': config.objective,
+      'metric': headline,
+      'per_seed': per_seed,
+      'median': float(np.median(list(per_seed.values()))),
+  }
+  with open(os.path.join(workdir, 'seeds.json'), 'w') as f:
+    json.dump(summary, f, indent=2)
+  return summary

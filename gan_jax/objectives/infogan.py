@@ -34,6 +34,10 @@ def check_codes(config):
     raise errors.ConfigError(
         'config.infogan.num_continuous must be an int >= 1 (the traversal '
         f'figure varies one), got {codes.num_continuous!r}')
+  if not codes.continuous_weight >= 0:
+    raise errors.ConfigError(
+        'config.infogan.continuous_weight must be >= 0, got '
+        f'{codes.continuous_weight!r}')
   if not codes.mi_weight >= 0:
     raise errors.ConfigError(
         f'config.infogan.mi_weight must be >= 0, got {codes.mi_weight!r}')
@@ -55,6 +59,7 @@ class InfoGAN(vanilla.VanillaGAN):
           'dataset=digits')
     self.num_categories = config.infogan.num_categories
     self.num_continuous = config.infogan.num_continuous
+    self.continuous_weight = float(config.infogan.continuous_weight)
     super().__init__(config, spec,
                      aux_outputs=self.num_categories + self.num_continuous)
 
@@ -96,7 +101,7 @@ class InfoGAN(vanilla.VanillaGAN):
         'mi_categorical': jnp.log(self.num_categories) - cat_loss,
         'q_continuous_nll': cont_loss,
     }
-    return cat_loss + cont_loss, metrics
+    return cat_loss + self.continuous_weight * cont_loss, metrics
 
   def fake_batch(self, g_params, rng, num):
     z_rng, c_rng = jax.random.split(rng)
