@@ -141,11 +141,21 @@ def test_q_head_shares_the_discriminator_trunk():
   assert max(jax.tree.leaves(diff)) > 0
 
 
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+  """Two-step cgan and infogan runs, trained once for the tests below."""
+  workdirs = {}
+  for name in ('cgan', 'infogan'):
+    workdirs[name] = tmp_path_factory.mktemp(name)
+    train.train_and_evaluate(tiny_config(name, num_steps=2),
+                             str(workdirs[name]))
+  return workdirs
+
+
 @pytest.mark.parametrize('name, headline', [
     ('cgan', 'label_accuracy'), ('infogan', 'matched_code_accuracy')])
-def test_shrunk_run_evaluates(name, headline, tmp_path):
-  config = tiny_config(name, num_steps=2, sample_every=2)
-  train.train_and_evaluate(config, str(tmp_path))
+def test_shrunk_run_evaluates(name, headline, trained):
+  tmp_path = trained[name]
   results = evaluation.evaluate_run(str(tmp_path), num_samples=40,
                                     settings=TINY_CLASSIFIER)
   with open(tmp_path / 'eval.json') as f:
@@ -162,14 +172,13 @@ def test_shrunk_run_evaluates(name, headline, tmp_path):
     assert len(results['diversity_per_class']) == 10
 
 
-def test_sample_cli_label_and_errors(tmp_path):
-  config = tiny_config('cgan', num_steps=2)
-  train.train_and_evaluate(config, str(tmp_path))
+def test_sample_cli_label_and_errors(trained, tmp_path):
+  workdir = trained['cgan']
   out = tmp_path / 's.npz'
 
   def sample(*flags):
     return subprocess.run(
-        [sys.executable, '-m', 'experiments.sample', f'--workdir={tmp_path}',
+        [sys.executable, '-m', 'experiments.sample', f'--workdir={workdir}',
          f'--output={out}', *flags], cwd=ROOT, capture_output=True,
         text=True, check=False)
 
