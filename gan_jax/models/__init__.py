@@ -7,8 +7,12 @@ from gan_jax.models import mlp
 MODELS = ('mlp', 'dcgan')
 
 
-def build_pair(model_config, spec, *, num_classes=0):
-  """(generator, discriminator) for `model_config.name` and the data's shape."""
+def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0):
+  """(generator, discriminator) for `model_config.name` and the data's shape.
+
+  With aux_outputs > 0, D returns (logits, aux): a second head of that many
+  outputs on D's trunk (InfoGAN's Q network).
+  """
   if model_config.name == 'mlp':
     return (mlp.MLPGenerator(
         output_shape=spec.example_shape,
@@ -18,7 +22,7 @@ def build_pair(model_config, spec, *, num_classes=0):
             mlp.MLPDiscriminator(
                 widths=tuple(model_config.d_widths),
                 dropout_rate=model_config.dropout_rate,
-                num_classes=num_classes))
+                num_classes=num_classes, aux_outputs=aux_outputs))
   if model_config.name == 'dcgan':
     if spec.kind != 'image':
       raise errors.ConfigError(
@@ -26,5 +30,6 @@ def build_pair(model_config, spec, *, num_classes=0):
           "use model.name='mlp'")
     return conv.conv_pair(
         spec.example_shape, base_features=model_config.base_features,
-        num_classes=num_classes, dropout_rate=model_config.dropout_rate)
+        num_classes=num_classes, dropout_rate=model_config.dropout_rate,
+        aux_outputs=aux_outputs)
   raise errors.choices_error('model', model_config.name, MODELS)

@@ -11,6 +11,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from gan_jax.models.mlp import aux_head
 from gan_jax.models.mlp import concat_one_hot
 
 
@@ -46,10 +47,13 @@ class ConvGenerator(nn.Module):
 
 
 class ConvDiscriminator(nn.Module):
-  """images (batch, H, W, C) [+ y] -> logits (batch,)."""
+  """images (batch, H, W, C) [+ y] -> logits (batch,), or (logits, aux) when
+  aux_outputs > 0: a second head sharing the trunk (InfoGAN's Q)."""
   base_features: int = 64
   num_classes: int = 0
   dropout_rate: float = 0.0
+  aux_outputs: int = 0
+  aux_hidden: int = 128
 
   @nn.compact
   def __call__(self, x, y=None, *, train: bool = True):
@@ -68,12 +72,17 @@ class ConvDiscriminator(nn.Module):
       if self.dropout_rate:
         h = nn.Dropout(self.dropout_rate, deterministic=not train)(h)
     h = h.reshape((h.shape[0], -1))
-    return nn.Dense(1)(h)[:, 0]
+    logits = nn.Dense(1)(h)[:, 0]
+    if not self.aux_outputs:
+      return logits
+    return logits, aux_head(h, self.aux_outputs, self.aux_hidden)
 
 
-def conv_pair(output_shape, *, base_features, num_classes, dropout_rate):
+def conv_pair(output_shape, *, base_features, num_classes, dropout_rate,
+              aux_outputs=0):
   """Builds the matched (generator, discriminator) pair for an image shape."""
   return (ConvGenerator(tuple(output_shape), base_features, num_classes),
-          ConvDiscriminator(base_features, num_classes, dropout_rate))
+          ConvDiscriminator(base_features, num_classes, dropout_rate,
+                            aux_outputs=aux_outputs))
 
 

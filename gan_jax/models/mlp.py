@@ -42,11 +42,20 @@ class MLPGenerator(nn.Module):
     return h.reshape((h.shape[0], *self.output_shape))
 
 
+def aux_head(h, num_outputs, hidden):
+  """A second head on a discriminator's trunk features (InfoGAN's Q)."""
+  h = nn.leaky_relu(nn.Dense(hidden, name='aux_hidden')(h), negative_slope=0.2)
+  return nn.Dense(num_outputs, name='aux_out')(h)
+
+
 class MLPDiscriminator(nn.Module):
-  """x (batch, ...) [+ y] -> logits (batch,)."""
+  """x (batch, ...) [+ y] -> logits (batch,), or (logits, aux) when
+  aux_outputs > 0: a second head sharing the trunk (InfoGAN's Q)."""
   widths: Sequence[int] = (1024, 512, 256)
   dropout_rate: float = 0.3
   num_classes: int = 0
+  aux_outputs: int = 0
+  aux_hidden: int = 128
 
   @nn.compact
   def __call__(self, x, y=None, *, train: bool = True):
@@ -55,4 +64,7 @@ class MLPDiscriminator(nn.Module):
       h = nn.leaky_relu(nn.Dense(width)(h), negative_slope=0.2)
       if self.dropout_rate:
         h = nn.Dropout(self.dropout_rate, deterministic=not train)(h)
-    return nn.Dense(1)(h)[:, 0]
+    logits = nn.Dense(1)(h)[:, 0]
+    if not self.aux_outputs:
+      return logits
+    return logits, aux_head(h, self.aux_outputs, self.aux_hidden)

@@ -20,7 +20,7 @@ from gan_jax.objectives import base
 class VanillaGAN(base.Objective):
   """Unconditional G(z) and D(x) on images or 2D points."""
 
-  def __init__(self, config, spec, *, num_classes=0):
+  def __init__(self, config, spec, *, num_classes=0, aux_outputs=0):
     super().__init__(config, spec)
     if config.generator_loss not in losses.GENERATOR_LOSSES:
       raise errors.choices_error('generator_loss', config.generator_loss,
@@ -28,7 +28,7 @@ class VanillaGAN(base.Objective):
     self.num_classes = num_classes
     self.latent_dim = config.model.latent_dim
     self.generator, self.discriminator = models.build_pair(
-        config.model, spec, num_classes=num_classes)
+        config.model, spec, num_classes=num_classes, aux_outputs=aux_outputs)
     self.g_loss_fn = losses.GENERATOR_LOSSES[config.generator_loss]
     self.output_key = 'images' if spec.kind == 'image' else 'points'
 

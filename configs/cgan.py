@@ -1,0 +1,14 @@
+"""Conditional GAN on the bundled 8x8 digits: G(z | y), D(x | y).
+
+python -m experiments.run --config=configs/cgan.py --workdir=/tmp/cgan
+python -m experiments.evaluate --workdir=/tmp/cgan
+"""
+from configs import common
+
+
+def get_config():
+  config = common.base_config()
+  config.objective = 'conditional'  # Mirza and Osindero (2014): labels into G and D.
+  config.dataset = 'digits'         # Offline, labelled: scikit-learn's 1,797 digits.
+  config.num_steps = 3000           # Training iterations.
+  return config

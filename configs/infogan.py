@@ -1,0 +1,23 @@
+"""InfoGAN on the bundled 8x8 digits: no labels, a categorical code learns them.
+
+python -m experiments.run --config=configs/infogan.py --workdir=/tmp/infogan
+python -m experiments.evaluate --workdir=/tmp/infogan
+"""
+import ml_collections
+
+from configs import common
+
+
+def get_config():
+  config = common.base_config()
+  config.objective = 'infogan'      # Chen et al. (2016): V(D, G) - lambda L_I(G, Q).
+  config.dataset = 'digits'         # Offline; its labels are used only by evaluation.
+  config.num_steps = 10000          # Training iterations (about as fast per step as vanilla).
+  config.model.latent_dim = 62      # Size of the incompressible noise z (the paper's MNIST size).
+
+  config.infogan = ml_collections.ConfigDict()
+  config.infogan.num_categories = 10  # K of the categorical code c1 ~ Cat(K).
+  config.infogan.num_continuous = 2   # M continuous codes ~ U(-1, 1).
+  config.infogan.mi_weight = 1.0      # lambda on the mutual-information bound L_I.
+  config.infogan.continuous_weight = 0.1  # Weight of the continuous codes' term inside L_I (the paper also weights them less).
+  return config

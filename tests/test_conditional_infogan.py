@@ -1,0 +1,193 @@
+"""The conditional and InfoGAN objectives: samples, grids, bad input, eval."""
+import json
+import os
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from gan_jax import errors
+from gan_jax import evaluation
+from gan_jax import objectives
+from gan_jax import train
+from gan_jax.objectives import base
+from tests.conftest import tiny_config
+
+ROOT = os.path.join(os.path.dirname(__file__), '..')
+TINY_CLASSIFIER = evaluation.ClassifierSettings(num_steps=100)
+
+
+def build(name, **overrides):
+  config = tiny_config(name, **overrides)
+  dataset = train.load_dataset(config)
+  objective = objectives.make_objective(config,
+                                        base.DataSpec.from_dataset(dataset))
+  return config, dataset, objective, train.create_train_state(objective,
+                                                              config)
+
+
+def test_conditional_samples_carry_labels():
+  _, _, objective, state = build('cgan')
+  out = objective.sample(state.g_params, jax.random.PRNGKey(0), 23)
+  assert out['labels'].dtype == np.int32
+  np.testing.assert_array_equal(out['labels'], np.arange(23) % 10)
+  assert out['images'].shape == (23, 8, 8, 1)
+  assert out['images'].dtype == np.float32
+  one = objective.sample(state.g_params, jax.random.PRNGKey(0), 5, label=3)
+  np.testing.assert_array_equal(one['labels'], [3] * 5)
+  # The label reaches G: same noise, another label, other images.
+  other = objective.sample(state.g_params, jax.random.PRNGKey(0), 5, label=4)
+  assert np.abs(one['images'] - other['images']).max() > 0
+
+
+@pytest.mark.parametrize('label', [10, -1])
+def test_label_out_of_range(label):
+  _, _, objective, state = build('cgan')
+  with pytest.raises(errors.ConfigError) as info:
+    objective.sample(state.g_params, jax.random.PRNGKey(0), 4, label=label)
+  assert str(info.value) == (f'label {label} is out of range; valid: 0..9')
+
+
+@pytest.mark.parametrize('name', ['vanilla', 'infogan'])
+def test_label_on_unconditional_run(name):
+  _, _, objective, state = build(name)
+  with pytest.raises(errors.ConfigError,
+                     match=f"--label does not apply to objective '{name}'"):
+    objective.sample(state.g_params, jax.random.PRNGKey(0), 4, label=1)
+
+
+def test_conditional_needs_labelled_data():
+  spec = base.DataSpec(kind='image', example_shape=(8, 8, 1))
+  with pytest.raises(errors.ConfigError, match='needs labelled data'):
+    objectives.make_objective(tiny_config('cgan'), spec)
+
+
+def test_conditional_grid_has_one_row_per_class():
+  _, _, objective, state = build('cgan')
+  grid = objective.sample_grid(state.g_params, jax.random.PRNGKey(0))
+  assert grid['images'].shape == (10, 10, 8, 8, 1)
+
+
+def test_infogan_samples_carry_codes():
+  _, _, objective, state = build('infogan')
+  out = objective.sample(state.g_params, jax.random.PRNGKey(0), 23)
+  assert out['codes'].dtype == np.int32
+  np.testing.assert_array_equal(out['codes'], np.arange(23) % 10)
+  assert out['continuous'].dtype == np.float32
+  assert out['continuous'].shape == (23, 2)
+  assert np.all(np.abs(out['continuous']) <= 1)
+  assert out['images'].shape == (23, 8, 8, 1)
+
+
+def test_infogan_traversal_grid():
+  _, _, objective, state = build('infogan')
+  grid = objective.traversal_grid(state.g_params, jax.random.PRNGKey(0),
+                                  code_index=1, num_columns=5)
+  assert grid.shape == (10, 5, 8, 8, 1)
+  # Rows differ by the categorical code, columns by continuous code 1.
+  assert np.abs(grid[0, 0] - grid[1, 0]).max() > 0
+  assert np.abs(grid[0, 0] - grid[0, 4]).max() > 0
+  with pytest.raises(errors.ConfigError, match='valid: 0..1'):
+    objective.traversal_grid(state.g_params, jax.random.PRNGKey(0),
+                             code_index=2)
+
+
+@pytest.mark.parametrize('override, message', [
+    ({'infogan.num_continuous': 0},
+     'config.infogan.num_continuous must be an int >= 1'),
+    ({'infogan.num_categories': 0},
+     'config.infogan.num_categories must be an int >= 2'),
+    ({'infogan.mi_weight': -1.0}, 'config.infogan.mi_weight must be >= 0'),
+    ({'dataset': 'ring8'}, "needs image data, got 'points'"),
+])
+def test_bad_infogan_config(override, message, tmp_path):
+  with pytest.raises(errors.ConfigError) as info:
+    train.train_and_evaluate(tiny_config('infogan', **override),
+                             str(tmp_path))
+  assert message in str(info.value)
+  assert '\n' not in str(info.value)
+
+
+def test_q_head_shares_the_discriminator_trunk():
+  config, dataset, objective, state = build('infogan')
+  d_params = state.d_params['params']
+  assert {'aux_hidden', 'aux_out', 'Dense_0'} <= set(d_params)
+  batch = {k: jnp.asarray(v[:16]) for k, v in dataset.train.items()}
+
+  def mi_loss(d_params):
+    fake, cat, cont = objective.fake_batch(state.g_params,
+                                           jax.random.PRNGKey(1), 16)
+    _, q = objective.discriminator.apply(d_params, fake, train=False)
+    return objective.mutual_information_loss(q, cat, cont)[0]
+
+  grads = jax.grad(mi_loss)(state.d_params)['params']
+  # L_I trains Q's head and D's shared trunk, not D's real/fake head.
+  assert jnp.abs(grads['Dense_0']['kernel']).max() > 0
+  assert jnp.abs(grads['aux_out']['kernel']).max() > 0
+  last = f'Dense_{len(config.model.d_widths)}'
+  assert jnp.abs(grads[last]['kernel']).max() == 0
+
+  # lambda scales the MI term in G's loss.
+  def g_grads(mi_weight):
+    hparams = {**state.hparams, 'mi_weight': jnp.float32(mi_weight)}
+    return jax.grad(lambda g: objective.generator_loss(
+        g, state.d_params, {}, batch, jax.random.PRNGKey(2), 0,
+        hparams)[0])(state.g_params)
+  diff = jax.tree.map(lambda a, b: jnp.abs(a - b).max(), g_grads(0.0),
+                      g_grads(1.0))
+  assert max(jax.tree.leaves(diff)) > 0
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+  """Two-step cgan and infogan runs, trained once for the tests below."""
+  workdirs = {}
+  for name in ('cgan', 'infogan'):
+    workdirs[name] = tmp_path_factory.mktemp(name)
+    train.train_and_evaluate(tiny_config(name, num_steps=2),
+                             str(workdirs[name]))
+  return workdirs
+
+
+@pytest.mark.parametrize('name, headline', [
+    ('cgan', 'label_accuracy'), ('infogan', 'matched_code_accuracy')])
+def test_shrunk_run_evaluates(name, headline, trained):
+  tmp_path = trained[name]
+  results = evaluation.evaluate_run(str(tmp_path), num_samples=40,
+                                    settings=TINY_CLASSIFIER)
+  with open(tmp_path / 'eval.json') as f:
+    assert json.load(f) == results
+  assert 0 <= results[headline] <= 1
+  assert results['classifier_test_accuracy'] > 0.5
+  assert results['frechet_num_samples'] == 40
+  assert results['frechet'] > results['frechet_real_vs_real'] >= 0
+  assert headline in evaluation.format_table(results)
+  if name == 'infogan':
+    assert sorted(results['code_to_class']) == [str(k) for k in range(10)]
+    assert (tmp_path / 'traversal_code1.png').exists()
+  else:
+    assert len(results['diversity_per_class']) == 10
+
+
+def test_sample_cli_label_and_errors(trained, tmp_path):
+  workdir = trained['cgan']
+  out = tmp_path / 's.npz'
+
+  def sample(*flags):
+    return subprocess.run(
+        [sys.executable, '-m', 'experiments.sample', f'--workdir={workdir}',
+         f'--output={out}', *flags], cwd=ROOT, capture_output=True,
+        text=True, check=False)
+
+  done = sample('--num_samples=6', '--label=7')
+  assert done.returncode == 0, done.stderr
+  with np.load(out) as f:
+    np.testing.assert_array_equal(f['labels'], [7] * 6)
+    assert f['images'].shape == (6, 8, 8, 1)
+  bad = sample('--label=12')
+  assert bad.returncode == 2
+  assert bad.stderr.strip().splitlines()[-1] == (
+      'error: label 12 is out of range; valid: 0..9')
