@@ -46,3 +46,26 @@ def save_points(path, points, *, modes=None, title=None):
   fig.tight_layout()
   fig.savefig(path)
   plt.close(fig)
+
+
+def save_points_panels(path, point_sets, *, modes, titles, columns=5):
+  """One small scatter per point set (e.g. one per seed) over the modes."""
+  rows = -(-len(point_sets) // columns)
+  fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.2 * rows),
+                           dpi=100, squeeze=False)
+  modes = np.asarray(modes)
+  lim = np.abs(modes).max() * 1.5
+  for ax in axes.flat:
+    ax.set_axis_off()
+  for ax, points, title in zip(axes.flat, point_sets, titles):
+    ax.set_axis_on()
+    ax.scatter(points[:, 0], points[:, 1], s=1, alpha=0.3)
+    ax.scatter(modes[:, 0], modes[:, 1], s=12, c='red', marker='x')
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=8)
+  fig.tight_layout()
+  fig.savefig(path)
+  plt.close(fig)

@@ -1,0 +1,46 @@
+"""Speed of the trainer's jitted step on the seeds' MNIST MLP GAN, one JSON line.
+
+python -m experiments.benchmark [--compare_torch] [--threads=N]
+"""
+import json
+import os
+
+from absl import flags
+from ml_collections import config_flags
+
+from experiments import cli
+
+_CONFIG = config_flags.DEFINE_config_file(
+    'config', 'configs/vanilla.py',
+    'Base config; its model and optimizer are set to the seeds\' MNIST MLP.')
+_STEPS_PER_CALL = flags.DEFINE_integer(
+    'steps_per_call', 50, 'Iterations per timed lax.scan call.')
+_REPEATS = flags.DEFINE_integer(
+    'repeats', 5, 'Timed calls; the fastest is reported (least disturbed).')
+_THREADS = flags.DEFINE_integer(
+    'threads', 0, 'Pin this process (and torch) to the first N CPUs; 0: all.')
+_COMPARE_TORCH = flags.DEFINE_bool(
+    'compare_torch', False, 'Also time the seeds\' PyTorch script (needs torch).')
+_TORCH_SCRIPT = flags.DEFINE_string(
+    'torch_script', '../shared/reference/seed_torch_gan.py',
+    'The seeds\' PyTorch GAN; it stays outside the project.')
+_TORCH_ITERS = flags.DEFINE_integer(
+    'torch_iters', 100, 'Timed iterations per PyTorch run.')
+
+
+def main(argv):
+  del argv
+  if _THREADS.value:
+    # Before JAX starts its CPU client, so its thread pools see the mask.
+    os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:_THREADS.value]))
+  from gan_jax import benchmark  # pylint: disable=g-import-not-at-top
+  result = benchmark.run_benchmark(
+      _CONFIG.value, steps_per_call=_STEPS_PER_CALL.value,
+      repeats=_REPEATS.value, compare_torch=_COMPARE_TORCH.value,
+      torch_script=_TORCH_SCRIPT.value, torch_iters=_TORCH_ITERS.value,
+      threads=_THREADS.value)
+  print(json.dumps(result), flush=True)
+
+
+if __name__ == '__main__':
+  cli.run(main)

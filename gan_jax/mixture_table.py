@@ -1,0 +1,191 @@
+"""The 2D mode-coverage table: every (loss, instance noise, k) setting over
+several seeds, trained as one vmapped population per setting.
+
+Each member is an ordinary run of the shared trainer's `train_step` (its own
+seed, params, data and minibatch order); `jax.vmap` runs the members side by
+side and `lax.scan` runs `steps_per_call` iterations per jitted call.
+"""
+import csv
+import dataclasses
+import itertools
+import os
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gan_jax import errors
+from gan_jax import mixture_metrics
+from gan_jax import objectives
+from gan_jax import plotting
+from gan_jax import train
+from gan_jax.objectives import base
+
+DATASETS = ('ring8', 'grid25')
+LOSSES = ('minimax', 'non_saturating')
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+  generator_loss: str
+  instance_noise: bool
+  d_steps: int
+
+  @property
+  def name(self):
+    noise = 'noise' if self.instance_noise else 'no_noise'
+    return f'{self.generator_loss}-{noise}-k{self.d_steps}'
+
+
+def all_settings(d_steps=(1, 5)):
+  return [Setting(loss, noise, k) for loss, noise, k in itertools.product(
+      LOSSES, (False, True), d_steps)]
+
+
+def setting_config(config, setting, *, dataset, seed, noise_std):
+  """A copy of `config` for one member of one setting."""
+  config = config.copy_and_resolve_references()
+  with config.unlocked():
+    config.dataset = dataset
+    config.seed = seed
+    config.generator_loss = setting.generator_loss
+    config.d_steps = setting.d_steps
+    config.instance_noise_std = noise_std if setting.instance_noise else 0.0
+    if setting.instance_noise and not config.instance_noise_anneal_steps:
+      # Anneal to zero by the end so the final samples are not blurred.
+      config.instance_noise_anneal_steps = config.num_steps
+  return config
+
+
+def stack(trees):
+  return jax.tree.map(lambda *xs: jnp.stack(xs), *trees)
+
+
+def make_population_chunk(objective):
+  """Jitted (states, data, indices) -> (states, metrics) for stacked members:
+  the trainer's own train_step, vmapped over members, scanned over steps."""
+  train_step = train.make_train_step(objective)
+
+  def member_chunk(state, data, indices):
+    batches = {f: data[f][indices[f]] for f in indices}
+    return jax.lax.scan(train_step, state, batches)
+
+  return jax.jit(jax.vmap(member_chunk), donate_argnums=(0,))
+
+
+def train_population(config, setting, *, dataset, seeds, noise_std):
+  """Trains one member per seed; returns (objective, stacked state, spec)."""
+  configs = [setting_config(config, setting, dataset=dataset, seed=s,
+                            noise_std=noise_std) for s in seeds]
+  for c in configs:
+    train.validate_config(c)
+  datasets = [train.load_dataset(c) for c in configs]
+  train.check_batch_fits(datasets[0], configs[0].batch_size)
+  spec = base.DataSpec.from_dataset(datasets[0])
+  objective = objectives.make_objective(configs[0], spec)
+  states = [train.create_train_state(objective, c) for c in configs]
+  # The optimizers are static fields: members must share the same objects.
+  states = [s.replace(d_tx=states[0].d_tx, g_tx=states[0].g_tx)
+            for s in states]
+  state = stack(states)
+  data = stack([jax.device_put(d.train) for d in datasets])
+  chunk = make_population_chunk(objective)
+  step = 0
+  while step < config.num_steps:
+    length = min(config.steps_per_call, config.num_steps - step)
+    indices = stack([train.chunk_indices(d, c, step, length)
+                     for d, c in zip(datasets, configs)])
+    state, metrics = chunk(state, data, indices)
+    step += length
+  losses = jax.device_get(metrics)
+  bad = [k for k, v in losses.items() if not np.all(np.isfinite(v))]
+  if bad:
+    print(f'warning: {setting.name} on {dataset}: {bad[0]} is not finite '
+          'for some seeds; their samples count as low quality', flush=True)
+  return objective, state, spec
+
+
+def evaluate_population(objective, state, spec, seeds):
+  """Coverage of NUM_SAMPLES generator samples per member."""
+  results, samples = [], []
+  for i, seed in enumerate(seeds):
+    g_params = jax.tree.map(lambda a, i=i: a[i], state.g_params)
+    rng = jax.random.fold_in(jax.random.PRNGKey(seed), 12345)
+    points = objective.generate(g_params, rng, mixture_metrics.NUM_SAMPLES)
+    samples.append(points)
+    results.append(mixture_metrics.mode_coverage(points, spec.modes,
+                                                 spec.mode_std))
+  return results, samples
+
+
+def mean_and_stderr(values):
+  values = np.asarray(values, np.float64)
+  stderr = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else 0.
+  return float(values.mean()), float(stderr)
+
+
+def run_table(config, *, dataset, seeds, settings, noise_std, output_dir):
+  """Trains and scores every setting; writes CSV, markdown and scatter plots.
+
+  Returns the rows (one dict per setting).
+  """
+  if dataset not in DATASETS:
+    raise errors.choices_error('dataset', dataset, DATASETS)
+  if not seeds:
+    raise errors.ConfigError('seeds must name at least one seed')
+  if not noise_std > 0:
+    raise errors.ConfigError(f'noise_std must be > 0, got {noise_std!r}')
+  train.check_workdir_writable(output_dir)
+  rows = []
+  for setting in settings:
+    start = time.perf_counter()
+    objective, state, spec = train_population(
+        config, setting, dataset=dataset, seeds=seeds, noise_std=noise_std)
+    results, samples = evaluate_population(objective, state, spec, seeds)
+    modes_mean, modes_se = mean_and_stderr([r['modes_covered'] for r in results])
+    hq_mean, hq_se = mean_and_stderr([100 * r['high_quality'] for r in results])
+    row = {
+        'dataset': dataset, 'setting': setting.name,
+        'generator_loss': setting.generator_loss,
+        'instance_noise': noise_std if setting.instance_noise else 0.0,
+        'd_steps': setting.d_steps, 'num_seeds': len(seeds),
+        'num_modes': len(spec.modes),
+        'modes_mean': modes_mean, 'modes_stderr': modes_se,
+        'high_quality_pct_mean': hq_mean, 'high_quality_pct_stderr': hq_se,
+        'modes_per_seed': ' '.join(str(r['modes_covered']) for r in results),
+        'seconds': time.perf_counter() - start,
+    }
+    rows.append(row)
+    print(f'{dataset} {setting.name}: {modes_mean:.1f} +- {modes_se:.1f} '
+          f'modes, {hq_mean:.1f} +- {hq_se:.1f}% high quality '
+          f'({row["seconds"]:.0f} s)', flush=True)
+    plotting.save_points_panels(
+        os.path.join(output_dir, f'{dataset}_{setting.name}.png'),
+        [np.asarray(s) for s in samples], modes=spec.modes,
+        titles=[f'seed {s}: {r["modes_covered"]} modes' for s, r in
+                zip(seeds, results)])
+  write_csv(os.path.join(output_dir, f'{dataset}.csv'), rows)
+  with open(os.path.join(output_dir, f'{dataset}.md'), 'w') as f:
+    f.write(markdown_table(rows))
+  return rows
+
+
+def write_csv(path, rows):
+  with open(path, 'w', newline='') as f:
+    writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def markdown_table(rows):
+  lines = ['| dataset | G loss | instance noise | k | modes (of %d) | '
+           'high quality %% |' % rows[0]['num_modes'],
+           '|---|---|---|---|---|---|']
+  for r in rows:
+    lines.append(
+        f"| {r['dataset']} | {r['generator_loss']} | {r['instance_noise']:g} "
+        f"| {r['d_steps']} | {r['modes_mean']:.1f} +- {r['modes_stderr']:.1f} "
+        f"| {r['high_quality_pct_mean']:.1f} +- "
+        f"{r['high_quality_pct_stderr']:.1f} |")
+  return '\n'.join(lines) + '\n'
