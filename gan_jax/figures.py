@@ -18,6 +18,7 @@ writes the PNGs and a markdown summary of the numbers behind them.
 import importlib
 import math
 import os
+import time
 
 import jax
 import jax.numpy as jnp
@@ -163,6 +164,15 @@ def _check_positive(name, value):
     raise errors.ConfigError(f'{name} must be > 0, got {value!r}')
 
 
+def _snapshot_steps(snapshot_steps, num_steps):
+  """Sorted unique snapshot steps plus num_steps; each in [0, num_steps]."""
+  for step in snapshot_steps:
+    if not 0 <= step <= num_steps:
+      raise errors.ConfigError(
+          f'snapshot step {step} is outside [0, num_steps={num_steps}]')
+  return sorted({*snapshot_steps, num_steps})
+
+
 # ----------------------------------------------------------------------------
 # 1. A 1D GAN converges: p_g -> p_data and D(x) -> 1/2.
 
@@ -184,7 +194,7 @@ def convergence_1d_experiment(*, dataset='gauss1d', num_steps=3000,
   """
   config = gan_config('mixture', dataset=dataset, num_steps=num_steps,
                       seed=seed, **overrides)
-  steps = sorted({*snapshot_steps, num_steps})
+  steps = _snapshot_steps(snapshot_steps, num_steps)
   spec_data = train.load_dataset(config)
   modes, std = np.asarray(spec_data.modes).reshape(-1), spec_data.mode_std
   lo = min(modes.min() - 4 * std, -1.0)
@@ -228,7 +238,7 @@ def plot_convergence_1d(path, result):
                  f'max|D-1/2| on support {result["max_abs_d_minus_half"][i]:.2f}',
                  fontsize=9)
     ax.set_xlabel('x')
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, max(1.05, 1.05 * result['p_g'].max()))
   axes[0].set_ylabel('density / D(x)')
   axes[0].legend(loc='upper left', fontsize=7)
   fig.suptitle('1D GAN: p_g moves onto p_data and D(x) flattens to 1/2',
@@ -649,17 +659,21 @@ def instance_noise_experiment(*, stds=(0.0, 0.25, 0.5, 1.0), num_steps=2000,
       p, jnp.asarray(grid)[:, None])))(params))
   p_real = _uniform_density(grid, REAL_SUPPORT)
   p_fake = _uniform_density(grid, FAKE_SUPPORT)
-  # Interior of the fake support: away from the jumps of the unsmoothed D*.
   dx = grid[1] - grid[0]
+  # Without noise, only the interior of the fake support: D* jumps at its
+  # edges (to the arbitrary 1/2 off both supports).
   inside = (grid > FAKE_SUPPORT[0] + 2 * dx) & (grid < FAKE_SUPPORT[1] - 2 * dx)
   d_star, star_gradient = [], []
   for std in stds:
     pr, pf = _smoothed(grid, p_real, std), _smoothed(grid, p_fake, std)
     d_star.append(np.asarray(theory.optimal_discriminator(pr, pf)))
-    # d/dx log(1 - D*) = d/dx [log pf - log(pr + pf)] on the fake support.
-    log_one_minus = np.log(pf[inside]) - np.log(pr[inside] + pf[inside])
-    star_gradient.append(float(np.mean(np.abs(np.gradient(log_one_minus,
-                                                          dx)))))
+    # d/dx log(1 - D*) = d/dx [log pf - log(pr + pf)], averaged like the
+    # trained D's over noisy fakes x + noise, whose density is pf.
+    tiny = np.finfo(np.float32).tiny
+    gradient = np.abs(np.gradient(
+        np.log(np.maximum(pf, tiny)) - np.log(np.maximum(pr + pf, tiny)), dx))
+    weight = np.where(inside if std == 0 else pf > 1e-8, pf, 0.0)
+    star_gradient.append(float(np.sum(weight * gradient) / np.sum(weight)))
   gradients = np.asarray(gradients)
   keep = np.arange(0, num_steps + 1, record_every)
   return dict(
@@ -693,6 +707,10 @@ def plot_instance_noise(path, result):
     right.semilogy(result['steps'], result['gradients'][i], color=color,
                    label=f'noise std {std:g}: final '
                    f'{result["final_gradient"][i]:.1e}')
+    if result['star_gradient'][i] > 0:
+      right.axhline(result['star_gradient'][i], color=color, linestyle='--',
+                    linewidth=1)
+  right.plot([], [], 'k--', linewidth=1, label='same for D* of noisy densities')
   right.set_xlabel('D training steps')
   right.set_ylabel('mean |d/dx log(1 - D(x + noise))| on fakes')
   right.set_title("Generator's gradient (minimax loss) as D trains",
@@ -709,11 +727,16 @@ def plot_instance_noise(path, result):
 
 def mode_collapse_experiment(*, runs, num_steps=4000,
                              snapshot_steps=(0, 500, 1000, 2000),
-                             num_samples=2000, seed=0):
-  """Trains each of `runs` ({label: config overrides}) on ring8 and counts
-  the modes its samples cover (`count_modes`) at each snapshot."""
-  steps = sorted({*snapshot_steps, num_steps})
-  out = {'steps': np.array(steps), 'runs': {}}
+                             num_samples=2000, mode_radius_stds=20.0,
+                             min_share=0.02, seed=0):
+  """Trains each of `runs` ({label: config overrides}) on ring8
+  (configs/mixture.py) and counts the modes its samples cover at each
+  snapshot: a mode is covered when at least `min_share` of the samples lie
+  within `mode_radius_stds` stds of it (`count_modes`). The share within 3
+  stds (high quality) is recorded too."""
+  steps = _snapshot_steps(snapshot_steps, num_steps)
+  out = {'steps': np.array(steps), 'runs': {},
+         'mode_radius_stds': mode_radius_stds, 'min_share': min_share}
   sample_rng = jax.random.PRNGKey(seed + 1)
   for label, overrides in runs.items():
     config = gan_config('mixture', dataset='ring8', num_steps=num_steps,
@@ -721,8 +744,10 @@ def mode_collapse_experiment(*, runs, num_steps=4000,
 
     def snapshot(objective, state, dataset):
       points = objective.generate(state.g_params, sample_rng, num_samples)
-      covered, quality, _ = count_modes(points, dataset.modes,
-                                        dataset.mode_std)
+      covered, _, _ = count_modes(points, dataset.modes, dataset.mode_std,
+                                  num_stds=mode_radius_stds,
+                                  min_share=min_share)
+      _, quality, _ = count_modes(points, dataset.modes, dataset.mode_std)
       return points, covered, quality, np.asarray(dataset.modes)
 
     snaps = train_in_memory(config, steps, snapshot)
@@ -751,15 +776,201 @@ def plot_mode_collapse(path, result):
       ax.set_ylim(-1.6, 1.6)
       ax.set_aspect('equal')
       ax.set_title(f'step {step}: {run["modes_covered"][col]}/{len(modes)} '
-                   'modes', fontsize=9)
+                   f'modes, {run["high_quality"][col]:.0%} within 3 std',
+                   fontsize=8)
       ax.tick_params(labelsize=6)
       if col == 0:
         ax.set_ylabel(f'{label}\nx2', fontsize=8)
       if row == len(runs) - 1:
         ax.set_xlabel('x1', fontsize=8)
   axes[0, 0].legend(fontsize=6, loc='lower left')
-  fig.suptitle('ring8: a run that collapses vs one that covers the modes '
-               '(mode: >= 1% of samples within 3 std)', fontsize=10)
+  fig.suptitle(
+      'ring8 (mode std 0.01): samples over training; a mode is covered when '
+      f'>= {result["min_share"]:.0%} of the samples lie within '
+      f'{result["mode_radius_stds"]:g} std of it', fontsize=10)
   fig.tight_layout()
   fig.savefig(path)
   plt.close(fig)
+
+
+# ----------------------------------------------------------------------------
+# What each figure claims, in numbers.
+
+
+def _convergence_1d_claims(r):
+  return [
+      ('JSD(p_data, p_g histogram) at the first and last snapshot',
+       f'{r["jsd"][0]:.3f} -> {r["jsd"][-1]:.4f}'),
+      ('max |D(x) - 1/2| over the data support '
+       f'[{r["support"][0]:.2f}, {r["support"][1]:.2f}] at step '
+       f'{r["steps"][-1]}', f'{r["final_max_abs_d_minus_half"]:.3f}'),
+  ]
+
+
+def _optimal_discriminator_claims(r):
+  return [
+      ('max |D_trained - D*| where p_data + p_g > 0.01',
+       f'{r["max_abs_diff"]:.4f}'),
+      ('V(D_trained, G) vs V(D*, G)',
+       f'{r["value_trained"]:.5f} vs {r["value_optimal"]:.5f}'),
+  ]
+
+
+def _value_landscape_claims(r):
+  return [
+      ('max |V(D*, G) - (-log 4 + 2 JSD)| over the (mu, sigma) grid',
+       f'{r["max_abs_jsd_identity_error"]:.1e}'),
+      ('argmin of max_D V over (mu, sigma); min value (-log 4 = '
+       f'{-LOG4:.4f})', f'({r["argmin_mu"]:.2f}, {r["argmin_sigma"]:.2f}); '
+       f'{r["min_value"]:.4f}'),
+      ('max |V(D_trained, G) - V(D*, G)| over mu in '
+       f'{np.round(r["trained_mus"], 2).tolist()}',
+       f'{r["max_abs_trained_minus_optimal"]:.1e}'),
+  ]
+
+
+def _vanishing_gradient_claims(r):
+  return [
+      ('d loss/d logit: max relative error of minimax vs -D(G(z)); max '
+       'error of non-saturating vs -(1 - D(G(z)))',
+       f'{r["max_rel_error_minimax"]:.1e}; {r["max_abs_error_ns"]:.1e}'),
+      (f'after {r["d_steps"][-1]} D steps with G fixed: mean D(G(z))',
+       f'{r["final_d_fake"]:.4f}'),
+      ("G's parameter-gradient norm, last / first: minimax; non-saturating",
+       f'{r["minimax_norm_ratio"]:.2f}; {r["ns_norm_ratio"]:.1f}'),
+      ('non-saturating / minimax gradient norm at the end',
+       f'{r["ns_norm"][-1] / r["minimax_norm"][-1]:.0f}'),
+  ]
+
+
+def _xy_game_claims(r):
+  steps = len(r['simultaneous']) - 1
+  return [
+      (f'simultaneous: distance to (0, 0) after {steps} steps / at start '
+       '(theory (1 + lr^2)^(steps/2))',
+       f'{r["simultaneous_growth"]:.4f} ({r["simultaneous_growth_theory"]:.4f})'),
+      ('alternating: min and max distance / distance at start',
+       f'{r["alternating_min_radius_ratio"]:.3f}, '
+       f'{r["alternating_max_radius_ratio"]:.3f}'),
+  ]
+
+
+def _instance_noise_claims(r):
+  return [(f'noise std {std:g}: mean |grad of log(1 - D)| on fakes, start '
+           f'-> end of D training (D* of the noisy densities)',
+           f'{r["initial_gradient"][i]:.1e} -> {r["final_gradient"][i]:.1e} '
+           f'({r["star_gradient"][i]:.1e})')
+          for i, std in enumerate(r['stds'])]
+
+
+def _mode_collapse_claims(r):
+  return [(f'{label}: modes covered (>= {r["min_share"]:.0%} of samples '
+           f'within {r["mode_radius_stds"]:g} std) at steps '
+           f'{r["steps"].tolist()}',
+           f'{run["modes_covered"].tolist()} of {len(r["modes"])}; share '
+           f'within 3 std at the end {run["high_quality"][-1]:.2f}')
+          for label, run in r['runs'].items()]
+
+
+# name -> (experiment, plot, claims, full-scale kwargs, quick kwargs). The
+# quick settings are the ones the tests assert on.
+# Found by trying (README): on ring8 with configs/mixture.py at batch 128,
+# five D steps per G step (k = 5) collapse onto one mode within 500 steps,
+# while k = 1 spreads over all eight by step 2000.
+_MODE_COLLAPSE_RUNS = {
+    'k=5': {'d_steps': 5, 'batch_size': 128, 'steps_per_call': 250},
+    'k=1': {'d_steps': 1, 'batch_size': 128, 'steps_per_call': 250},
+}
+
+FIGURES = {
+    'convergence_1d': (
+        convergence_1d_experiment, plot_convergence_1d, _convergence_1d_claims,
+        dict(num_steps=2000, snapshot_steps=(0, 5, 10, 20), steps_per_call=5,
+             **{'optimizer.d_learning_rate': 3e-4}),
+        dict(num_steps=500, snapshot_steps=(0, 10), steps_per_call=10,
+             batch_size=128, num_samples=5000,
+             **{'optimizer.d_learning_rate': 3e-4,
+                'model.g_widths': (32, 32), 'model.d_widths': (32, 32)})),
+    'optimal_discriminator': (
+        optimal_discriminator_experiment, plot_optimal_discriminator,
+        _optimal_discriminator_claims,
+        dict(num_steps=4000, widths=(64, 64)),
+        dict(num_steps=3000, widths=(64, 64))),
+    'value_landscape': (
+        value_landscape_experiment, plot_value_landscape,
+        _value_landscape_claims,
+        dict(),
+        dict(trained_mus=(-3.0, 0.0, 1.5), num_mus=21, num_sigmas=12,
+             num_steps=800)),
+    'vanishing_gradient': (
+        vanishing_gradient_experiment, plot_vanishing_gradient,
+        _vanishing_gradient_claims,
+        dict(num_d_steps=1000, record_every=10),
+        dict(num_d_steps=500, record_every=10)),
+    'xy_game': (
+        xy_game_experiment, plot_xy_game, _xy_game_claims,
+        dict(), dict(num_steps=100)),
+    'instance_noise': (
+        instance_noise_experiment, plot_instance_noise, _instance_noise_claims,
+        dict(),
+        dict(stds=(0.0, 1.0), num_steps=1000, batch_size=128,
+             widths=(32, 32))),
+    'mode_collapse': (
+        mode_collapse_experiment, plot_mode_collapse, _mode_collapse_claims,
+        dict(runs=_MODE_COLLAPSE_RUNS, num_steps=4000,
+             snapshot_steps=(0, 500, 1000, 2000, 3000)),
+        dict(runs=_MODE_COLLAPSE_RUNS, num_steps=2000,
+             snapshot_steps=(0, 500, 1000))),
+}
+SCALES = ('full', 'quick')
+
+
+def run_figure(name, scale='full'):
+  """Runs figure `name`'s experiment at `scale`; returns its result dict."""
+  if name not in FIGURES:
+    raise errors.choices_error('figure', name, FIGURES)
+  if scale not in SCALES:
+    raise errors.choices_error('scale', scale, SCALES)
+  experiment, _, _, full, quick = FIGURES[name]
+  return experiment(**(full if scale == 'full' else quick))
+
+
+def make_figures(out_dir, names=tuple(FIGURES), *, scale='full',
+                 log=print):
+  """Writes <name>.png for each figure and summary.md into out_dir.
+
+  Returns {name: [(claim, value), ...]}.
+  """
+  for name in names:
+    if name not in FIGURES:
+      raise errors.choices_error('figure', name, FIGURES)
+  if scale not in SCALES:
+    raise errors.choices_error('scale', scale, SCALES)
+  train.check_workdir_writable(out_dir)
+  claims = {}
+  for name in names:
+    start = time.perf_counter()
+    result = run_figure(name, scale)
+    _, plot, claims_of, _, _ = FIGURES[name]
+    path = os.path.join(out_dir, f'{name}.png')
+    plot(path, result)
+    claims[name] = claims_of(result)
+    log(f'{path} ({time.perf_counter() - start:.0f} s)')
+    for claim, value in claims[name]:
+      log(f'  {claim}: {value}')
+  with open(os.path.join(out_dir, 'summary.md'), 'w') as f:
+    f.write(summary_markdown(claims, scale))
+  return claims
+
+
+def summary_markdown(claims, scale):
+  lines = [f'# GAN theory figures ({scale} scale)', '',
+           'Written by `python -m experiments.figures`; every number below is '
+           'measured by gan_jax.figures.', '']
+  for name, items in claims.items():
+    lines += [f'## {name}.png', '', '| claim | measured |', '|---|---|']
+    escape = lambda text: str(text).replace('|', r'\|')
+    lines += [f'| {escape(claim)} | {escape(value)} |'
+              for claim, value in items]
+    lines.append('')
+  return '\n'.join(lines)
