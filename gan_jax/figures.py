@@ -310,8 +310,8 @@ def value_landscape_experiment(*, trained_mus=np.linspace(-4, 4, 9),
                                widths=(32, 32), learning_rate=3e-3, seed=0):
   """max_D V closed form (D*, and -log 4 + 2 JSD) over (mu, sigma), and
   V(D_trained, G) for sigma = 1 at `trained_mus`."""
-  # Wide enough for N(4, 3^2); fine enough that gridded JSD is accurate.
-  grid = np.linspace(-14, 14, 801, dtype=np.float32)
+  # Wide enough for the tails of N(4, 3^2) (4.7 std to the right edge).
+  grid = np.linspace(-18, 18, 1201, dtype=np.float32)
   dx = float(grid[1] - grid[0])
   mus = np.linspace(-4, 4, num_mus, dtype=np.float32)
   sigmas = np.linspace(0.25, 3.0, num_sigmas, dtype=np.float32)
@@ -935,8 +935,12 @@ def run_figure(name, scale='full'):
   return experiment(**(full if scale == 'full' else quick))
 
 
+def _print_now(line):
+  print(line, flush=True)
+
+
 def make_figures(out_dir, names=tuple(FIGURES), *, scale='full',
-                 log=print):
+                 log=_print_now):
   """Writes <name>.png for each figure and summary.md into out_dir.
 
   Returns {name: [(claim, value), ...]}.
