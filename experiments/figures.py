@@ -1,6 +1,7 @@
 """Reproduces the seeds' GAN theory figures from gan_jax code.
 
-python -m experiments.figures --out=DIR [--only=xy_game,value_landscape] [--scale=quick]
+python -m experiments.figures --out=DIR [--only=xy_game,value_landscape]
+    [--scale=quick]
 
 Writes DIR/<figure>.png and DIR/summary.md (the numbers behind them); see
 gan_jax.figures for what each figure runs.
@@ -10,7 +11,8 @@ from absl import flags
 from experiments import cli
 from gan_jax import figures
 
-_OUT = flags.DEFINE_string('out', None, 'Directory for the PNGs and summary.md.')
+_OUT = flags.DEFINE_string('out', None,
+                           'Directory for the PNGs and summary.md.')
 _ONLY = flags.DEFINE_list(
     'only', list(figures.FIGURES),
     f'Figures to make, comma-separated; any of {", ".join(figures.FIGURES)}.')
