@@ -451,6 +451,10 @@ def vanishing_gradient_experiment(*, num_d_steps=300, record_every=10,
   # constants, which XLA folds slowly.
   d_fake, minimax_norm, ns_norm = jax.jit(train_d)(
       state, jnp.asarray(dataset.train['x']))
+  # Late single steps are noisy: the end is the mean of the last tenth.
+  tenth = max(1, num_d_steps // 10)
+  ends = lambda a: (float(a[0]), float(np.mean(a[-tenth:])))
+  (mm_first, mm_last), (ns_first, ns_last) = ends(minimax_norm), ends(ns_norm)
   keep = np.arange(0, num_d_steps + 1, record_every)
   d_fake, minimax_norm, ns_norm = (np.asarray(a)[keep] for a in
                                    (d_fake, minimax_norm, ns_norm))
@@ -461,8 +465,8 @@ def vanishing_gradient_experiment(*, num_d_steps=300, record_every=10,
       max_abs_error_ns=float(np.max(np.abs(ns_grad + (1 - d_values)))),
       d_steps=keep, d_fake=d_fake, minimax_norm=minimax_norm,
       ns_norm=ns_norm,
-      minimax_norm_ratio=float(minimax_norm[-1] / minimax_norm[0]),
-      ns_norm_ratio=float(ns_norm[-1] / ns_norm[0]),
+      minimax_norm_ratio=mm_last / mm_first, ns_norm_ratio=ns_last / ns_first,
+      final_ns_over_minimax=ns_last / mm_last,
       final_d_fake=float(d_fake[-1]))
 
 
@@ -839,10 +843,11 @@ def _vanishing_gradient_claims(r):
        f'{r["max_rel_error_minimax"]:.1e}; {r["max_abs_error_ns"]:.1e}'),
       (f'after {r["d_steps"][-1]} D steps with G fixed: mean D(G(z))',
        f'{r["final_d_fake"]:.4f}'),
-      ("G's parameter-gradient norm, last / first: minimax; non-saturating",
+      ("G's parameter-gradient norm, mean over the last tenth of D steps / "
+       'at the start: minimax; non-saturating',
        f'{r["minimax_norm_ratio"]:.2f}; {r["ns_norm_ratio"]:.1f}'),
-      ('non-saturating / minimax gradient norm at the end',
-       f'{r["ns_norm"][-1] / r["minimax_norm"][-1]:.0f}'),
+      ('non-saturating / minimax gradient norm over the last tenth',
+       f'{r["final_ns_over_minimax"]:.0f}'),
   ]
 
 
