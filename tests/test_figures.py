@@ -19,37 +19,40 @@ LOG4 = math.log(4.0)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.fixture(scope='module')
-def results():
-  """Each figure's quick result, computed once per test module and worker."""
-  cache = {}
+def quick_result(name, tmp_path):
+  """Figure `name` at the tests' scale, after checking that it plots.
 
-  def get(name):
-    if name not in cache:
-      cache[name] = figures.run_figure(name, 'quick')
-    return cache[name]
+  Each figure is computed by exactly one test, so pytest-xdist workers
+  never repeat one.
+  """
+  result = figures.run_figure(name, 'quick')
+  _, plot, claims_of, _, _ = figures.FIGURES[name]
+  path = tmp_path / f'{name}.png'
+  plot(str(path), result)
+  data = path.read_bytes()
+  assert data[:8] == b'\x89PNG\r\n\x1a\n' and len(data) > 10_000
+  assert claims_of(result)
+  return result
 
-  return get
 
-
-def test_1d_gan_converges_to_d_one_half(results):
-  r = results('convergence_1d')
+def test_1d_gan_converges_to_d_one_half(tmp_path):
+  r = quick_result('convergence_1d', tmp_path)
   # p_g moves onto p_data, and D can no longer tell them apart.
   assert r['jsd'][-1] < 0.2 * r['jsd'][0]
   assert r['final_max_abs_d_minus_half'] < 0.1
   assert r['max_abs_d_minus_half'][0] > 0.15  # The untrained D is not flat.
 
 
-def test_trained_discriminator_matches_optimal(results):
-  r = results('optimal_discriminator')
+def test_trained_discriminator_matches_optimal(tmp_path):
+  r = quick_result('optimal_discriminator', tmp_path)
   assert r['max_abs_diff'] < 0.05
   # D* maximises V: a trained D gets close from below.
   assert r['value_trained'] <= r['value_optimal'] + 1e-4
   assert r['value_trained'] > r['value_optimal'] - 1e-3
 
 
-def test_value_landscape(results):
-  r = results('value_landscape')
+def test_value_landscape(tmp_path):
+  r = quick_result('value_landscape', tmp_path)
   assert r['max_abs_jsd_identity_error'] < 1e-3
   # The minimum of max_D V is -log 4, at p_g = p_data = N(0, 1).
   assert (r['argmin_mu'], r['argmin_sigma']) == pytest.approx((0.0, 1.0))
@@ -60,8 +63,8 @@ def test_value_landscape(results):
   assert r['curve'][0] > -LOG4 + 1.0
 
 
-def test_minimax_generator_gradient_vanishes(results):
-  r = results('vanishing_gradient')
+def test_minimax_generator_gradient_vanishes(tmp_path):
+  r = quick_result('vanishing_gradient', tmp_path)
   assert r['max_rel_error_minimax'] < 1e-4
   assert r['max_abs_error_ns'] < 1e-5
   # D learns to reject the fakes of the fixed G ...
@@ -72,8 +75,8 @@ def test_minimax_generator_gradient_vanishes(results):
   assert r['ns_norm_ratio'] > 10 * r['minimax_norm_ratio']
 
 
-def test_xy_game_does_not_converge(results):
-  r = results('xy_game')
+def test_xy_game_does_not_converge(tmp_path):
+  r = quick_result('xy_game', tmp_path)
   radius = r['radius_simultaneous']
   # Simultaneous steps multiply the radius by sqrt(1 + lr^2) every step.
   assert np.all(np.diff(radius) > 0)
@@ -85,8 +88,8 @@ def test_xy_game_does_not_converge(results):
   assert np.ptp(np.prod(r['alternating'], axis=1)) > 1.0
 
 
-def test_instance_noise_keeps_the_generator_gradient(results):
-  r = results('instance_noise')
+def test_instance_noise_keeps_the_generator_gradient(tmp_path):
+  r = quick_result('instance_noise', tmp_path)
   assert r['stds'].tolist() == [0.0, 1.0]
   no_noise, noise = r['final_gradient']
   # Theorem 2: with disjoint supports the gradient vanishes as D improves.
@@ -97,22 +100,12 @@ def test_instance_noise_keeps_the_generator_gradient(results):
   assert noise == pytest.approx(r['star_gradient'][1], rel=0.2)
 
 
-def test_mode_collapse_vs_coverage(results):
-  r = results('mode_collapse')
+def test_mode_collapse_vs_coverage(tmp_path):
+  r = quick_result('mode_collapse', tmp_path)
   # Same config but k: five D steps per G step collapse onto one mode.
   assert r['runs']['k=5']['modes_covered'][1:].tolist() == [1] * (
       len(r['steps']) - 1)
   assert r['runs']['k=1']['modes_covered'][-1] == 8
-
-
-@pytest.mark.parametrize('name', sorted(figures.FIGURES))
-def test_plot_writes_a_png(name, results, tmp_path):
-  _, plot, claims_of, _, _ = figures.FIGURES[name]
-  path = tmp_path / f'{name}.png'
-  plot(str(path), results(name))
-  data = path.read_bytes()
-  assert data[:8] == b'\x89PNG\r\n\x1a\n' and len(data) > 10_000
-  assert claims_of(results(name))
 
 
 def test_count_modes():
