@@ -1,10 +1,11 @@
 """Datasets held fully in memory as numpy arrays, and deterministic batching.
 
-Images are float32 (N, H, W, C) in [-1, 1]; 2D mixtures are float32 (N, 2).
+Images are float32 (N, H, W, C) in [-1, 1]; Gaussian mixtures are float32
+(N, 2) in 2D or (N, 1) in 1D.
 Batches are chosen by index (`batch_indices*`) from (seed, stream, epoch), so
 a run can resume at any step without a data-loader state.
 
-`digits`, `ring8` and `grid25` work offline. `mnist`, `fashion_mnist` and
+`digits`, `ring8`, `grid25`, `gauss1d` and `mixture1d` work offline. `mnist`, `fashion_mnist` and
 `cifar10` read a prepared TFDS `data_dir` through `tfds.data_source` (no
 TensorFlow needed).
 """
@@ -34,11 +35,11 @@ class Dataset:
   Attributes:
     name: registry name.
     kind: 'image' or 'points'.
-    train: 'x': float32 (N, H, W, C) in [-1, 1] or (N, 2); 'y': int32 (N,)
-      labels when labelled.
+    train: 'x': float32 (N, H, W, C) in [-1, 1], or (N, 2) / (N, 1) points;
+      'y': int32 (N,) labels when labelled (the mode, for mixtures).
     test: same fields as `train`.
-    num_classes: number of labels (modes for 2D data); 0 when unlabelled.
-    modes: (M, 2) mixture centres for 2D data.
+    num_classes: number of labels (modes for mixtures); 0 when unlabelled.
+    modes: (M, dim) mixture centres for point data (dim 1 or 2).
     mode_std: std of each mixture component.
     streams: groups of fields that share a shuffling; () means all fields are
       one group. Fields in different groups may differ in length.
@@ -116,8 +117,8 @@ def load_dataset(name: str, *, seed: int, image_size: int | None = None,
     name: a key of `DATASETS`.
     seed: non-negative int for the split (digits) or the samples (2D data).
     image_size: side of the (square) output images; None keeps the native
-      size. Ignored by 2D point datasets.
-    num_points: number of train points for 2D datasets.
+      size. Ignored by point datasets.
+    num_points: number of train points for point (1D/2D) datasets.
     test_fraction: held-out fraction where the dataset has no test split.
     data_dir: TFDS data directory for the TFDS datasets.
 
@@ -264,16 +265,20 @@ for _name in ('mnist', 'fashion_mnist', 'cifar10'):
 
 
 # ---------------------------------------------------------------------------
-# 2D Gaussian mixtures.
+# Gaussian mixtures in 2D and 1D.
 
 
 def _mixture(name, modes, std, *, seed, num_points):
-  """Equal-weight isotropic mixture; y is the mode each point came from."""
+  """Equal-weight isotropic mixture; y is the mode each point came from.
+
+  `modes` is (M, dim); the points are (N, dim).
+  """
   modes = np.asarray(modes, np.float32)
 
   def sample(rng, n):
     y = rng.integers(len(modes), size=n).astype(np.int32)
-    x = modes[y] + std * rng.standard_normal((n, 2)).astype(np.float32)
+    noise = rng.standard_normal((n, modes.shape[1])).astype(np.float32)
+    x = modes[y] + std * noise
     return {'x': x.astype(np.float32), 'y': y}
 
   # Separate streams keep the test set independent of num_points.
@@ -297,6 +302,19 @@ def _grid25(*, seed, num_points, **_):
   """25 Gaussians on {-4, -2, 0, 2, 4}^2, std 0.05 (PacGAN/VEEGAN)."""
   modes = list(itertools.product(range(-4, 5, 2), repeat=2))
   return _mixture('grid25', modes, 0.05, seed=seed, num_points=num_points)
+
+
+@register_dataset('gauss1d')
+def _gauss1d(*, seed, num_points, **_):
+  """N(2, 0.5^2) in 1D: away from 0, where an untrained generator starts."""
+  return _mixture('gauss1d', [[2.0]], 0.5, seed=seed, num_points=num_points)
+
+
+@register_dataset('mixture1d')
+def _mixture1d(*, seed, num_points, **_):
+  """Equal mixture of N(-2, 0.5^2) and N(2, 0.5^2) in 1D."""
+  return _mixture('mixture1d', [[-2.0], [2.0]], 0.5, seed=seed,
+                  num_points=num_points)
 
 
 # ---------------------------------------------------------------------------

@@ -45,6 +45,20 @@ def minimax_discriminator_loss(*, real_logits, fake_logits,
   return jnp.mean(real_term) + jnp.mean(fake_term)
 
 
+def density_discriminator_loss(*, logits, p_data, p_g, dx=1.0):
+  """-V(D, G) for densities on a grid, with D = sigmoid(logits) per cell:
+
+    -dx * sum[p_data log D + p_g log(1 - D)].
+
+  The expectations of `minimax_discriminator_loss` taken exactly instead of
+  over samples, so its minimiser is D* = p_data / (p_data + p_g) wherever
+  p_data + p_g > 0 (see gan_jax.theory). All arrays have the grid's shape.
+  """
+  per_cell = (p_data * jax.nn.log_sigmoid(logits)
+              + p_g * jax.nn.log_sigmoid(-logits))
+  return -dx * jnp.sum(per_cell)
+
+
 def minimax_generator_loss(fake_logits):
   """Saturating generator loss E[log(1 - D(G(z)))], minimised by G.
 

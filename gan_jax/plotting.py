@@ -29,7 +29,11 @@ def save_image_grid(path, grid, *, scale=4):
 
 
 def save_points(path, points, *, modes=None, title=None):
-  """Scatter of 2D samples over the true mixture centres."""
+  """Scatter of 2D samples (histogram of 1D ones) over the mixture centres."""
+  points = np.asarray(points)
+  if points.shape[1] == 1:
+    _save_points_1d(path, points[:, 0], modes=modes, title=title)
+    return
   fig, ax = plt.subplots(figsize=(4, 4), dpi=100)
   ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, label='samples')
   if modes is not None:
@@ -66,6 +70,23 @@ def save_points_panels(path, point_sets, *, modes, titles, columns=5):
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title, fontsize=8)
+  fig.tight_layout()
+  fig.savefig(path)
+  plt.close(fig)
+
+
+def _save_points_1d(path, values, *, modes=None, title=None):
+  """Density histogram of 1D samples, with the mixture centres as lines."""
+  fig, ax = plt.subplots(figsize=(5, 3), dpi=100)
+  ax.hist(values, bins=80, density=True, alpha=0.6, label='samples')
+  if modes is not None:
+    for i, centre in enumerate(np.asarray(modes).reshape(-1)):
+      ax.axvline(centre, color='red', linestyle='--', linewidth=1,
+                 label='true modes' if i == 0 else None)
+  ax.set_xlabel('x')
+  ax.set_ylabel('density')
+  ax.set_title(title or 'generator samples')
+  ax.legend(loc='upper right', fontsize=7)
   fig.tight_layout()
   fig.savefig(path)
   plt.close(fig)

@@ -124,6 +124,28 @@ def test_mixture(name, modes, std):
   np.testing.assert_allclose(freq, 1 / len(modes), atol=0.02)
 
 
+@pytest.mark.parametrize('name,modes', [('gauss1d', [2.0]),
+                                        ('mixture1d', [-2.0, 2.0])])
+def test_1d_mixture(name, modes):
+  ds = data.load_dataset(name, seed=1, num_points=20_000)
+  assert ds.kind == 'points' and ds.example_shape == (1,)
+  assert ds.mode_std == 0.5 and ds.num_classes == len(modes)
+  np.testing.assert_allclose(ds.modes, np.array(modes)[:, None])
+  x = ds.train['x'][:, 0]
+  centred = x - ds.modes[ds.train['y'], 0]
+  assert abs(centred.mean()) < 0.02 and abs(centred.std() - 0.5) < 0.02
+  assert abs(x.mean() - np.mean(modes)) < 0.05
+
+
+def test_2d_mixture_unchanged_by_dimension_general_builder():
+  # Same draws as before 1D support: integers, then (n, 2) normals.
+  ds = data.load_dataset('ring8', seed=0, num_points=4)
+  rng = np.random.default_rng([0, 0])
+  y = rng.integers(8, size=4)
+  x = ds.modes[y] + 0.01 * rng.standard_normal((4, 2)).astype(np.float32)
+  np.testing.assert_array_equal(ds.train['x'], x.astype(np.float32))
+
+
 def test_mixture_deterministic():
   a = data.load_dataset('grid25', seed=5, num_points=1000)
   b = data.load_dataset('grid25', seed=5, num_points=1000)

@@ -159,11 +159,38 @@ def test_confident_wrong_discriminator_loss_is_linear_in_logit():
   np.testing.assert_allclose(loss, 2e4, rtol=1e-6)
 
 
+def _density_d_loss(logits, p_data, p_g):
+  return losses.density_discriminator_loss(
+      logits=logits, p_data=p_data, p_g=p_g, dx=0.5)
+
+
+P_DATA = np.array([0.1, 0.6, 0.3], np.float32)
+P_G = np.array([0.5, 0.0, 0.5], np.float32)
+
+
+@TRANSFORMS
+def test_density_discriminator_golden(transform):
+  expected = -0.5 * np.sum(P_DATA * _np_log_d(REAL)
+                           + P_G * _np_log_one_minus_d(REAL))
+  got = transform(_density_d_loss)(REAL, P_DATA, P_G)
+  np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_density_discriminator_minimiser_is_optimal_discriminator():
+  # The gradient in the logits, dx (sigmoid(l) (p_data + p_g) - p_data), is 0
+  # at sigmoid(l) = D* on cells with mass.
+  d_star = np.array([0.1 / 0.6, 0.999999, 0.3 / 0.8], np.float32)
+  logits = jnp.log(d_star) - jnp.log1p(-d_star)
+  grads = jax.grad(_density_d_loss)(logits, P_DATA, P_G)
+  np.testing.assert_allclose(grads, 0.0, atol=1e-6)
+
+
 # -------------------------------------------------------------- gradients --
 
 GRAD_CASES = {
     'minimax_d': (_d_loss, (REAL, FAKE)),
     'minimax_d_smoothed': (lambda r, f: _d_loss(r, f, 0.1), (REAL, FAKE)),
+    'density_d': (_density_d_loss, (REAL, P_DATA, P_G)),
     'minimax_g': (losses.minimax_generator_loss, (FAKE,)),
     'non_saturating_g': (losses.non_saturating_generator_loss, (FAKE,)),
     'least_squares_d': (_ls_d_loss, (REAL, FAKE)),

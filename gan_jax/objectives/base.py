@@ -20,9 +20,9 @@ from gan_jax import errors
 class DataSpec:
   """What an objective needs to know about the data to build its networks."""
   kind: str                       # 'image' or 'points'
-  example_shape: tuple[int, ...]  # (H, W, C) or (2,)
+  example_shape: tuple[int, ...]  # (H, W, C), or (2,) / (1,) for points
   num_classes: int = 0
-  modes: Any = None               # (M, 2) mixture centres, for 2D data
+  modes: Any = None               # (M, dim) mixture centres, for point data
   mode_std: float | None = None
   fields: tuple[str, ...] = ('x',)
 
@@ -93,7 +93,7 @@ class Objective:
 
   def sample_grid(self, g_params, rng):
     """What the trainer draws every `sample_every` steps: a dict with either
-    'images' (rows, cols, H, W, C) or 'points' (N, 2)."""
+    'images' (rows, cols, H, W, C) or 'points' (N, dim)."""
     raise NotImplementedError
 
   def reject_options(self, options, supported=()):

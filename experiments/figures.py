@@ -1,0 +1,31 @@
+"""Reproduces the seeds' GAN theory figures from gan_jax code.
+
+python -m experiments.figures --out=DIR [--only=xy_game,value_landscape]
+    [--scale=quick]
+
+Writes DIR/<figure>.png and DIR/summary.md (the numbers behind them); see
+gan_jax.figures for what each figure runs.
+"""
+from absl import flags
+
+from experiments import cli
+from gan_jax import figures
+
+_OUT = flags.DEFINE_string('out', None,
+                           'Directory for the PNGs and summary.md.')
+_ONLY = flags.DEFINE_list(
+    'only', list(figures.FIGURES),
+    f'Figures to make, comma-separated; any of {", ".join(figures.FIGURES)}.')
+_SCALE = flags.DEFINE_enum(
+    'scale', 'full', list(figures.SCALES),
+    "'full' for the README figures, 'quick' for the tests' small settings.")
+flags.mark_flags_as_required(['out'])
+
+
+def main(argv):
+  del argv
+  figures.make_figures(_OUT.value, _ONLY.value, scale=_SCALE.value)
+
+
+if __name__ == '__main__':
+  cli.run(main)
