@@ -241,12 +241,16 @@ class CycleGAN(base.Objective):
     return out
 
   def sample_grid(self, g_params, rng):
-    """Rows a / a2b / a2b2a / b / b2a / b2a2b on the first test images."""
-    test = self._test_split()
-    cols = min(GRID_COLUMNS, len(test['a']), len(test['b']))
-    s = self.sample(g_params, rng, cols)
-    rows = [s[k] for k in ('a', 'a2b', 'a2b2a', 'b', 'b2a', 'b2a2b')]
+    del rng
+    return {'images': self.translation_grid(g_params, GRID_COLUMNS)}
+
+  def translation_grid(self, g_params, columns):
+    """(6, cols, H, W, C): rows a / a2b / a2b2a / b / b2a / b2a2b on the
+    first `columns` test images of each domain."""
+    s = self.sample(g_params, None, columns)
+    cols = min(len(s['a']), len(s['b']))
+    rows = [s[k][:cols] for k in ('a', 'a2b', 'a2b2a', 'b', 'b2a', 'b2a2b')]
     channels = max(r.shape[-1] for r in rows)
     # A gray domain is drawn as RGB when the other one is in colour.
-    rows = [np.broadcast_to(r, (*r.shape[:-1], channels)) for r in rows]
-    return {'images': np.stack(rows)}
+    return np.stack(
+        [np.broadcast_to(r, (*r.shape[:-1], channels)) for r in rows])
