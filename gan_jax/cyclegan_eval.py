@@ -149,11 +149,15 @@ def evaluate(objective, g_params, dataset, *, classifier_steps=CLASSIFIER_STEPS)
 def evaluate_workdir(workdir, *, classifier_steps=CLASSIFIER_STEPS,
                      figure_columns=16):
   """Evaluates a CycleGAN workdir; writes eval.json and translations.png."""
+  config_path = os.path.join(workdir, 'config.json')
+  if os.path.exists(config_path):
+    with open(config_path) as f:
+      trained = json.load(f).get('objective')
+    if trained != 'cyclegan':
+      raise errors.ConfigError(
+          f'{workdir!r} holds a {trained!r} run; this evaluation scores '
+          "'cyclegan' runs only")
   config, _, objective, state = train.load_trained(workdir)
-  if config.objective != 'cyclegan':
-    raise errors.ConfigError(
-        f'{workdir!r} holds a {config.objective!r} run; this evaluation '
-        "scores 'cyclegan' runs only")
   dataset = train.load_dataset(config)
   result = evaluate(objective, state.g_params, dataset,
                     classifier_steps=classifier_steps)

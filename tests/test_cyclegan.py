@@ -396,7 +396,7 @@ def test_run_sample_and_evaluate(tmp_path, monkeypatch):
 
 
 def test_evaluate_rejects_other_objectives(tmp_path):
-  train.train_and_evaluate(tiny_config('vanilla', num_steps=2), str(tmp_path))
+  (tmp_path / 'config.json').write_text(tiny_config('vanilla').to_json())
   with pytest.raises(errors.ConfigError, match="holds a 'vanilla' run"):
     cyclegan_eval.evaluate_workdir(str(tmp_path))
 
