@@ -12,7 +12,7 @@ def get_config():
   config.objective = 'cyclegan'      # Two generators, two PatchGAN discriminators.
   config.dataset = 'digits_m'        # Offline; or e.g. 'cycle_gan/horse2zebra' (tfds).
   config.num_steps = 2000            # Training iterations.
-  config.batch_size = 32             # Images per domain per minibatch.
+  config.batch_size = 16             # Images per domain per minibatch (reference: 1).
   config.adversarial_loss = 'least_squares'  # 'least_squares' (reference) or 'log' (uses generator_loss).
   config.cycle_weight = 10.0         # lambda: weight of |F(G(a)) - a| + |G(F(b)) - b|.
   # Weight of |G(b) - b| + |F(a) - a|: 0.5 lambda unless overridden.
@@ -25,9 +25,9 @@ def get_config():
       config.get_ref('num_steps') - config.optimizer.get_ref('decay_start_step'))
 
   config.model.name = 'resnet'       # ResNet generators, PatchGAN discriminators.
-  config.model.base_features = 8     # Width of G's and D's first layer (reference 64).
+  config.model.base_features = 16    # Width of G's and D's first layer (reference 64).
   config.model.num_downsamplings = 1  # Stride-2 convs in G (8x8 -> 4x4).
-  config.model.num_res_blocks = 3    # Residual blocks in G (reference 9 at 256x256).
+  config.model.num_res_blocks = 2    # Residual blocks in G (reference 9 at 256x256).
   config.model.d_layers = 1          # Stride-2 convs in D (8x8 -> 2x2 patch scores).
 
   config.data.image_size = 0         # Native 8x8 (16 upsamples: better room, ~5x slower).
