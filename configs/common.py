@@ -25,6 +25,8 @@ def base_config():
   config.optimizer.b1 = 0.5        # Adam beta1 (DCGAN's 0.5).
   config.optimizer.b2 = 0.999      # Adam beta2.
   config.optimizer.momentum = 0.5  # SGD momentum (used when name == 'sgd').
+  config.optimizer.decay_start_step = 0  # Keep the learning rate constant this many steps...
+  config.optimizer.decay_steps = 0  # ...then decay it linearly to 0 over this many (0: never decay).
 
   config.model = ml_collections.ConfigDict()
   config.model.name = 'mlp'        # 'mlp' (the seeds' MLP pair) or 'dcgan' (conv pair).

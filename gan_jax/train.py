@@ -54,6 +54,11 @@ def validate_config(config):
     if not opt[field] > 0:
       raise errors.ConfigError(
           f'config.optimizer.{field} must be > 0, got {opt[field]!r}')
+  for field in ('decay_start_step', 'decay_steps'):
+    value = opt[field]
+    if not isinstance(value, int) or value < 0:
+      raise errors.ConfigError(
+          f'config.optimizer.{field} must be an integer >= 0, got {value!r}')
   if not 0 <= config.real_label_smoothing < 1:
     raise errors.ConfigError('config.real_label_smoothing must be in [0, 1), '
                              f'got {config.real_label_smoothing!r}')
@@ -98,17 +103,38 @@ def make_optimizer(opt_config, learning_rate):
       learning_rate=learning_rate, momentum=opt_config.momentum)
 
 
+def learning_rate_schedule(opt_config, learning_rate, updates_per_step=1):
+  """`learning_rate`, constant for `decay_start_step` iterations, then
+  decayed linearly to 0 over `decay_steps` (CycleGAN's schedule).
+
+  Returns the float itself when decay_steps is 0. Iterations, not optimizer
+  updates, drive it: the D side updates `updates_per_step` (k) times per
+  iteration.
+  """
+  # .get: config.json files written before these fields existed lack them.
+  decay_steps = opt_config.get('decay_steps', 0)
+  if not decay_steps:
+    return learning_rate
+  schedule = optax.linear_schedule(
+      init_value=learning_rate, end_value=0.0, transition_steps=decay_steps,
+      transition_begin=opt_config.get('decay_start_step', 0))
+  return lambda count: schedule(count // updates_per_step)
+
+
 def create_train_state(objective, config):
   """A fresh GANState for `objective`, all randomness from config.seed."""
   rng = jax.random.PRNGKey(config.seed)
   init_rng, extra_rng, train_rng = jax.random.split(rng, 3)
   d_params, g_params = objective.init_params(init_rng)
+  opt = config.optimizer
   return GANState.create(
       rng=train_rng,
       d_params=d_params,
       g_params=g_params,
-      d_tx=make_optimizer(config.optimizer, config.optimizer.d_learning_rate),
-      g_tx=make_optimizer(config.optimizer, config.optimizer.g_learning_rate),
+      d_tx=make_optimizer(opt, learning_rate_schedule(
+          opt, opt.d_learning_rate, config.d_steps)),
+      g_tx=make_optimizer(opt, learning_rate_schedule(
+          opt, opt.g_learning_rate)),
       extra=objective.init_extra(extra_rng),
       hparams=objective.hparams())
 
@@ -328,6 +354,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
   spec = base.DataSpec.from_dataset(dataset)
   objective = objectives.make_objective(config, spec)
   primary = parallel.is_primary()
+  objective.use_dataset(dataset)
 
   # Placed before restoring, so the checkpoint is read into the same sharding.
   state = parallel.replicate(create_train_state(objective, config), mesh)
@@ -391,7 +418,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
 
 
 def load_trained(workdir):
-  """(config, dataset spec, objective, state) from a workdir's latest checkpoint."""
+  """(config, dataset spec, objective, state) from a workdir's latest checkpoint.
+
+  Objectives that sample from held-out data (`needs_dataset`) get the
+  dataset, rebuilt from the saved config.
+  """
   config_path = os.path.join(workdir, 'config.json')
   if not os.path.exists(config_path):
     raise errors.CheckpointError(
@@ -402,6 +433,8 @@ def load_trained(workdir):
   with open(os.path.join(workdir, 'data_spec.json')) as f:
     spec = base.DataSpec.from_json(f.read())
   objective = objectives.make_objective(config, spec)
+  if objective.needs_dataset:
+    objective.use_dataset(load_dataset(config))
   template = create_train_state(objective, config)
   store = checkpoints.CheckpointStore(workdir, read_only=True)
   try:

@@ -19,6 +19,8 @@ def tiny_config(name, **overrides):
   if 'base_features' in config.model:
     config.model.base_features = 8
   config.model.latent_dim = min(config.model.latent_dim, 8)
+  if 'num_res_blocks' in config.model:
+    config.model.num_res_blocks = 1
   if 'num_points' in config.data:
     config.data.num_points = 512
   config.update_from_flattened_dict(overrides)

@@ -25,6 +25,8 @@ class DataSpec:
   modes: Any = None               # (M, dim) mixture centres, for point data
   mode_std: float | None = None
   fields: tuple[str, ...] = ('x',)
+  # Per-example shape of every field, e.g. both domains of a CycleGAN pair.
+  shapes: dict[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
 
   @classmethod
   def from_dataset(cls, dataset):
@@ -34,7 +36,9 @@ class DataSpec:
         num_classes=int(dataset.num_classes),
         modes=None if dataset.modes is None else np.asarray(dataset.modes),
         mode_std=dataset.mode_std,
-        fields=tuple(dataset.train))
+        fields=tuple(dataset.train),
+        shapes={f: tuple(int(d) for d in a.shape[1:])
+                for f, a in dataset.train.items()})
 
   def to_json(self):
     d = dataclasses.asdict(self)
@@ -47,6 +51,8 @@ class DataSpec:
     d = json.loads(text)
     d['example_shape'] = tuple(d['example_shape'])
     d['fields'] = tuple(d['fields'])
+    # Workdirs written before `shapes` existed have none.
+    d['shapes'] = {f: tuple(v) for f, v in d.get('shapes', {}).items()}
     if d['modes'] is not None:
       d['modes'] = np.asarray(d['modes'], np.float32)
     return cls(**d)
@@ -62,9 +68,21 @@ class Objective:
   minibatch (dict of arrays); `step` is the traced iteration number.
   """
 
+  # Dataset fields the losses read; make_objective checks the data has them.
+  required_fields: tuple[str, ...] = ('x',)
+  # The end of the error message when the data lacks them.
+  dataset_hint: str = 'pick a dataset that has them'
+  # True when sampling needs the held-out data (CycleGAN translates test
+  # images); whoever builds the objective then calls `use_dataset`.
+  needs_dataset: bool = False
+
   def __init__(self, config, spec: DataSpec):
     self.config = config
     self.spec = spec
+
+  def use_dataset(self, dataset):
+    """Gives the objective the loaded dataset (for sample / sample_grid)."""
+    del dataset
 
   def init_params(self, rng):
     """Returns (d_params, g_params)."""

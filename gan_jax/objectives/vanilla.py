@@ -19,6 +19,8 @@ from gan_jax.objectives import base
 
 class VanillaGAN(base.Objective):
   """Unconditional G(z) and D(x) on images or 2D points."""
+  dataset_hint = ("use a one-domain dataset such as 'digits' (two-domain "
+                  "datasets are for objective 'cyclegan')")
 
   def __init__(self, config, spec, *, num_classes=0, aux_outputs=0):
     super().__init__(config, spec)

@@ -1,0 +1,256 @@
+"""CycleGAN (Zhu et al., 2017): unpaired translation between domains A and B.
+
+Generators G: A -> B and F: B -> A, discriminators D_A (real A vs F(b)) and
+D_B (real B vs G(a)). The generators minimise
+
+  L_adv(G, D_B) + L_adv(F, D_A)
+    + lambda (E|F(G(a)) - a| + E|G(F(b)) - b|)        cycle consistency
+    + lambda_id (E|G(b) - b| + E|F(a) - a|)             identity
+
+and each discriminator minimises its own adversarial loss on real images
+against fakes drawn from a history pool of 50 (image_pool.py). Adversarial
+loss: least squares (the reference implementation's default) or the log loss
+of the original GAN. In the shared trainer's terms: the `d` side is
+{d_a, d_b}, the `g` side {g_ab, g_ba}, and `extra` holds the two pools, which
+the D loss updates.
+"""
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gan_jax import errors
+from gan_jax import image_pool
+from gan_jax import losses
+from gan_jax.models import resnet
+from gan_jax.objectives import base
+
+ADVERSARIAL_LOSSES = ('least_squares', 'log')
+MODELS = ('resnet',)
+
+# Chance that a full pool hands D a stored image instead of the new one.
+POOL_PROBABILITY = 0.5
+
+# Translations shown per row of the training sample grid.
+GRID_COLUMNS = 8
+
+
+class CycleGAN(base.Objective):
+  """Two generators and two PatchGAN discriminators on fields 'a' and 'b'."""
+  required_fields = ('a', 'b')
+  needs_dataset = True
+  dataset_hint = ("use a two-domain dataset: 'digits_m' (offline) or "
+                  "'cycle_gan/<pair>' (tfds, e.g. cycle_gan/horse2zebra)")
+
+  def __init__(self, config, spec):
+    super().__init__(config, spec)
+    self._check_config(config)
+    self.shape_a = tuple(spec.shapes['a'])
+    self.shape_b = tuple(spec.shapes['b'])
+    self._check_shapes(config)
+    model = config.model
+    make_generator = lambda channels: resnet.ResnetGenerator(
+        out_channels=channels, base_features=model.base_features,
+        num_downsamplings=model.num_downsamplings,
+        num_res_blocks=model.num_res_blocks)
+    self.g_ab = make_generator(self.shape_b[-1])
+    self.g_ba = make_generator(self.shape_a[-1])
+    self.discriminator = resnet.PatchDiscriminator(
+        base_features=model.base_features, num_layers=model.d_layers)
+    self._check_patches(config)
+    self.least_squares = config.adversarial_loss == 'least_squares'
+    self.g_adv_fn = (losses.least_squares_generator_loss if self.least_squares
+                     else losses.GENERATOR_LOSSES[config.generator_loss])
+    self.use_identity = config.identity_weight > 0
+    self._test = None
+
+  # -------------------------------------------------------------- checks --
+
+  def _check_config(self, config):
+    if config.adversarial_loss not in ADVERSARIAL_LOSSES:
+      raise errors.choices_error('adversarial_loss', config.adversarial_loss,
+                                 ADVERSARIAL_LOSSES)
+    if config.generator_loss not in losses.GENERATOR_LOSSES:
+      raise errors.choices_error('generator_loss', config.generator_loss,
+                                 losses.GENERATOR_LOSSES)
+    if config.model.name not in MODELS:
+      raise errors.choices_error('model', config.model.name, MODELS)
+    for field in ('cycle_weight', 'identity_weight'):
+      if not config[field] >= 0:
+        raise errors.ConfigError(
+            f'config.{field} must be >= 0, got {config[field]!r}')
+    for field, minimum in (('pool_size', 0), ('model.num_res_blocks', 0),
+                           ('model.num_downsamplings', 0),
+                           ('model.d_layers', 1), ('model.base_features', 1)):
+      parent, _, name = field.rpartition('.')
+      value = (config[parent] if parent else config)[name]
+      if not isinstance(value, int) or value < minimum:
+        raise errors.ConfigError(
+            f'config.{field} must be an integer >= {minimum}, got {value!r}')
+    for field in ('real_label_smoothing', 'instance_noise_std'):
+      if config[field]:
+        raise errors.ConfigError(
+            f"config.{field} is not supported by objective 'cyclegan'; "
+            'leave it at 0')
+
+  def _check_shapes(self, config):
+    if self.spec.kind != 'image' or len(self.shape_a) != 3 or len(
+        self.shape_b) != 3:
+      raise errors.ConfigError(
+          f"objective 'cyclegan' needs images (H, W, C) in both domains, got "
+          f'A {self.shape_a} and B {self.shape_b} from dataset '
+          f'{config.dataset!r}')
+    if self.shape_a[:2] != self.shape_b[:2]:
+      raise errors.ConfigError(
+          f'domains A and B differ in image size, A {self.shape_a[:2]} and B '
+          f'{self.shape_b[:2]}; set data.image_size to resize both')
+    if self.shape_a[-1] != self.shape_b[-1] and config.identity_weight > 0:
+      raise errors.ConfigError(
+          f'the identity loss needs equal channel counts, but domain A has '
+          f'{self.shape_a[-1]} and domain B {self.shape_b[-1]}; set '
+          'identity_weight=0 or give both domains the same channels')
+
+  def _check_patches(self, config):
+    x = jax.ShapeDtypeStruct((1, *self.shape_a), jnp.float32)
+    out = jax.eval_shape(
+        lambda x: self.discriminator.init_with_output(
+            jax.random.PRNGKey(0), x)[0], x)
+    if min(out.shape[1:]) < 1:
+      raise errors.ConfigError(
+          f'the PatchGAN discriminator with model.d_layers='
+          f'{config.model.d_layers} leaves no patches on '
+          f'{self.shape_a[0]}x{self.shape_a[1]} images; use fewer d_layers '
+          'or larger images')
+
+  # ------------------------------------------------------------- training --
+
+  def init_params(self, rng):
+    g_ab_rng, g_ba_rng, d_a_rng, d_b_rng = jax.random.split(rng, 4)
+    a = jnp.zeros((1, *self.shape_a))
+    b = jnp.zeros((1, *self.shape_b))
+    g_params = {'g_ab': self.g_ab.init(g_ab_rng, a),
+                'g_ba': self.g_ba.init(g_ba_rng, b)}
+    d_params = {'d_a': self.discriminator.init(d_a_rng, a),
+                'd_b': self.discriminator.init(d_b_rng, b)}
+    return d_params, g_params
+
+  def init_extra(self, rng):
+    del rng
+    size = self.config.pool_size
+    # pool_a holds generated A images F(b) for D_A; pool_b holds G(a).
+    return {'pool_a': image_pool.init_pool(size, self.shape_a),
+            'pool_b': image_pool.init_pool(size, self.shape_b)}
+
+  def hparams(self):
+    return {'cycle_weight': float(self.config.cycle_weight),
+            'identity_weight': float(self.config.identity_weight)}
+
+  def _d_adv_loss(self, real_scores, fake_scores):
+    if self.least_squares:
+      return losses.least_squares_discriminator_loss(
+          real_logits=real_scores, fake_logits=fake_scores)
+    # Halved like the reference's least-squares loss, which slows D down.
+    return 0.5 * losses.minimax_discriminator_loss(
+        real_logits=real_scores, fake_logits=fake_scores)
+
+  def discriminator_loss(self, d_params, g_params, extra, batch, rng, step,
+                         hparams):
+    del step, hparams
+    real_a, real_b = batch['a'], batch['b']
+    fake_b = self.g_ab.apply(g_params['g_ab'], real_a)
+    fake_a = self.g_ba.apply(g_params['g_ba'], real_b)
+    rng_a, rng_b = jax.random.split(rng)
+    fake_a, pool_a = image_pool.query_pool(
+        extra['pool_a'], fake_a, rng_a, probability=POOL_PROBABILITY)
+    fake_b, pool_b = image_pool.query_pool(
+        extra['pool_b'], fake_b, rng_b, probability=POOL_PROBABILITY)
+    d = self.discriminator.apply
+    scores = {'a_real': d(d_params['d_a'], real_a),
+              'a_fake': d(d_params['d_a'], fake_a),
+              'b_real': d(d_params['d_b'], real_b),
+              'b_fake': d(d_params['d_b'], fake_b)}
+    loss = (self._d_adv_loss(scores['a_real'], scores['a_fake'])
+            + self._d_adv_loss(scores['b_real'], scores['b_fake']))
+    # Mean raw score (least squares) or mean D(x) (log loss) per input kind.
+    squash = (lambda s: s) if self.least_squares else jax.nn.sigmoid
+    metrics = {f'd_{k}': jnp.mean(squash(v)) for k, v in scores.items()}
+    return loss, (metrics, {**extra, 'pool_a': pool_a, 'pool_b': pool_b})
+
+  def generator_loss(self, g_params, d_params, extra, batch, rng, step,
+                     hparams):
+    del rng, step
+    real_a, real_b = batch['a'], batch['b']
+    g, f = self.g_ab.apply, self.g_ba.apply
+    fake_b = g(g_params['g_ab'], real_a)
+    fake_a = f(g_params['g_ba'], real_b)
+    d = self.discriminator.apply
+    adversarial = (self.g_adv_fn(d(d_params['d_b'], fake_b))
+                   + self.g_adv_fn(d(d_params['d_a'], fake_a)))
+    cycle = losses.cycle_consistency_loss(
+        real_a=real_a, reconstructed_a=f(g_params['g_ba'], fake_b),
+        real_b=real_b, reconstructed_b=g(g_params['g_ab'], fake_a))
+    loss = adversarial + hparams['cycle_weight'] * cycle
+    metrics = {'g_adversarial': adversarial, 'cycle_loss': cycle}
+    if self.use_identity:
+      identity = losses.identity_loss(
+          real_a=real_a, f_of_a=f(g_params['g_ba'], real_a),
+          real_b=real_b, g_of_b=g(g_params['g_ab'], real_b))
+      loss += hparams['identity_weight'] * identity
+      metrics['identity_loss'] = identity
+    return loss, (metrics, extra)
+
+  # ------------------------------------------------------------- sampling --
+
+  def use_dataset(self, dataset):
+    """Keeps the held-out images (and labels) that sample() translates."""
+    self._test = dataset.test
+
+  def translate(self, g_params, a=None, b=None, chunk=256):
+    """{a2b, a2b2a} for images a and/or {b2a, b2a2b} for b, as numpy."""
+    g = jax.jit(self.g_ab.apply)
+    f = jax.jit(self.g_ba.apply)
+    out = {}
+    if a is not None:
+      out.update(base.batched_apply(
+          lambda x: {'a2b': (y := g(g_params['g_ab'], x)),
+                     'a2b2a': f(g_params['g_ba'], y)}, len(a), chunk,
+          jnp.asarray(a)))
+    if b is not None:
+      out.update(base.batched_apply(
+          lambda x: {'b2a': (y := f(g_params['g_ba'], x)),
+                     'b2a2b': g(g_params['g_ab'], y)}, len(b), chunk,
+          jnp.asarray(b)))
+    return {k: np.asarray(v, np.float32) for k, v in out.items()}
+
+  def _test_split(self):
+    if self._test is None:
+      raise RuntimeError('CycleGAN.sample needs use_dataset(dataset) first')
+    return self._test
+
+  def sample(self, g_params, rng, num_samples, **options):
+    """Translations of the first num_samples held-out images of each domain
+    (all of a domain's test images when it has fewer)."""
+    del rng  # Translation is deterministic.
+    self.reject_options(options)
+    test = self._test_split()
+    a, b = test['a'][:num_samples], test['b'][:num_samples]
+    out = {'a': np.asarray(a, np.float32), 'b': np.asarray(b, np.float32),
+           **self.translate(g_params, a, b)}
+    for field in ('label_a', 'label_b'):
+      if field in test:
+        out[field] = np.asarray(test[field][:num_samples], np.int32)
+    return out
+
+  def sample_grid(self, g_params, rng):
+    del rng
+    return {'images': self.translation_grid(g_params, GRID_COLUMNS)}
+
+  def translation_grid(self, g_params, columns):
+    """(6, cols, H, W, C): rows a / a2b / a2b2a / b / b2a / b2a2b on the
+    first `columns` test images of each domain."""
+    s = self.sample(g_params, None, columns)
+    cols = min(len(s['a']), len(s['b']))
+    rows = [s[k][:cols] for k in ('a', 'a2b', 'a2b2a', 'b', 'b2a', 'b2a2b')]
+    channels = max(r.shape[-1] for r in rows)
+    # A gray domain is drawn as RGB when the other one is in colour.
+    return np.stack(
+        [np.broadcast_to(r, (*r.shape[:-1], channels)) for r in rows])
