@@ -16,11 +16,17 @@ class CheckpointStore:
 
   def __init__(self, workdir, *, max_to_keep=3, read_only=False):
     self.directory = os.path.join(os.path.abspath(workdir), 'checkpoints')
+    if read_only and not os.path.isdir(self.directory):
+      raise errors.CheckpointError(
+          f'no checkpoint in {self.directory}; train first with '
+          'python -m experiments.run --config=... --workdir=...')
+    # Readers only restore; create=False keeps them from writing (orbax's own
+    # read_only mode logs warnings before our one-line errors).
     self.manager = ocp.CheckpointManager(
         self.directory,
         options=ocp.CheckpointManagerOptions(
-            max_to_keep=max_to_keep, create=not read_only,
-            read_only=read_only))
+            max_to_keep=None if read_only else max_to_keep,
+            create=not read_only))
 
   def latest_step(self):
     return self.manager.latest_step()

@@ -25,6 +25,7 @@ import numpy as np
 import optax
 
 from gan_jax import errors
+from gan_jax import evaluation
 from gan_jax import plotting
 from gan_jax import train
 
@@ -88,30 +89,6 @@ def classify(model, params, images):
   return np.asarray(jnp.argmax(logits, -1)), np.asarray(features, np.float64)
 
 
-def _psd_sqrt(matrix):
-  """Square root of a symmetric positive semi-definite matrix."""
-  w, v = np.linalg.eigh(matrix)
-  return (v * np.sqrt(np.maximum(w, 0.0))) @ v.T
-
-
-def frechet_distance(features_1, features_2):
-  """||mu_1 - mu_2||^2 + Tr(S_1 + S_2 - 2 (S_1 S_2)^(1/2)) of two samples.
-
-  Tr (S_1 S_2)^(1/2) is computed as Tr (S_1^(1/2) S_2 S_1^(1/2))^(1/2), a
-  symmetric PSD root, which stays stable when dead ReLU features make the
-  covariances singular (where a general sqrtm warns and loses accuracy).
-  """
-  mu_1, mu_2 = features_1.mean(0), features_2.mean(0)
-  cov_1 = np.cov(features_1, rowvar=False)
-  cov_2 = np.cov(features_2, rowvar=False)
-  root_1 = _psd_sqrt(cov_1)
-  middle = root_1 @ cov_2 @ root_1
-  trace_covmean = np.sum(np.sqrt(np.maximum(
-      np.linalg.eigvalsh((middle + middle.T) / 2), 0.0)))
-  return float(np.sum((mu_1 - mu_2) ** 2) + np.trace(cov_1) + np.trace(cov_2)
-               - 2 * trace_covmean)
-
-
 def evaluate(objective, g_params, dataset, *, classifier_steps=CLASSIFIER_STEPS):
   """The metrics above as a JSON-ready dict, on dataset.test."""
   test = dataset.test
@@ -139,12 +116,12 @@ def evaluate(objective, g_params, dataset, *, classifier_steps=CLASSIFIER_STEPS)
     accuracy[target] = float(np.mean(predicted == out[f'label_{target}']))
     predicted, features = classify(model, params, out[name])
     preservation[name] = float(np.mean(predicted == labels))
-    frechet[name] = frechet_distance(features, real_features)
+    frechet[name] = evaluation.frechet_distance(features, real_features)
     # The source images seen as they are by the target's classifier (needs
     # equal channel counts).
     if out[source].shape[-1] == out[target].shape[-1]:
       _, source_features = classify(model, params, out[source])
-      untranslated[name] = frechet_distance(source_features, real_features)
+      untranslated[name] = evaluation.frechet_distance(source_features, real_features)
   result.update({
       'classifier_accuracy_on_real_test': accuracy,
       'label_preservation': preservation,

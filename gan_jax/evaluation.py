@@ -372,11 +372,23 @@ def evaluate_infogan(ctx):
   }
 
 
+def _saved_objective(workdir):
+  path = os.path.join(workdir, 'config.json')
+  if not os.path.exists(path):
+    return None
+  with open(path) as f:
+    return json.load(f).get('objective')
+
+
 def evaluate_run(workdir, *, num_samples=2000, seed=0, cache_dir=None,
                  settings=ClassifierSettings()):
   """Evaluates a trained workdir; writes and returns WORKDIR/eval.json's dict."""
   if num_samples < 2:
     raise errors.ConfigError(f'num_samples must be >= 2, got {num_samples}')
+  if _saved_objective(workdir) == 'cyclegan':
+    # Two domains, a classifier per domain: its own evaluation.
+    from gan_jax import cyclegan_eval  # pylint: disable=g-import-not-at-top
+    return cyclegan_eval.evaluate_workdir(workdir)
   config, spec, objective, state = train.load_trained(workdir)
   if config.objective not in EVALUATORS:
     raise errors.choices_error('objective to evaluate', config.objective,
@@ -409,7 +421,13 @@ def evaluate_run(workdir, *, num_samples=2000, seed=0, cache_dir=None,
 
 def format_table(results):
   """The scalar results as an aligned two-column table."""
-  rows = [(k, v) for k, v in results.items()
+  flat = {}
+  for k, v in results.items():  # One level of nesting, e.g. per direction.
+    if isinstance(v, dict):
+      flat.update({f'{k}.{kk}': vv for kk, vv in v.items()})
+    else:
+      flat[k] = v
+  rows = [(k, v) for k, v in flat.items()
           if isinstance(v, (int, float, str)) and not isinstance(v, bool)]
   width = max(len(k) for k, _ in rows)
   return '\n'.join(

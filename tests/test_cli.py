@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 
+import jax
 import numpy as np
 import pytest
 
@@ -27,7 +28,7 @@ def trained_workdir(tmp_path_factory):
 
 def test_sample_is_deterministic_per_seed(trained_workdir, tmp_path):
   outputs = []
-  for name, seed in [('a', 3), ('b', 3), ('c', 4)]:
+  for name, seed in [('a', 3), ('b', 3)]:
     path = str(tmp_path / f'{name}.npz')
     result = run_module('experiments.sample', f'--workdir={trained_workdir}',
                         '--num_samples=10', f'--output={path}', f'--seed={seed}')
@@ -36,7 +37,10 @@ def test_sample_is_deterministic_per_seed(trained_workdir, tmp_path):
   assert outputs[0].shape == (10, 8, 8, 1) and outputs[0].dtype == np.float32
   assert outputs[0].min() >= -1 and outputs[0].max() <= 1
   np.testing.assert_array_equal(outputs[0], outputs[1])
-  assert not np.array_equal(outputs[0], outputs[2])
+  # Another seed draws other latents (checked in-process: no third launch).
+  _, _, objective, state = train.load_trained(trained_workdir)
+  other = objective.sample(state.g_params, jax.random.PRNGKey(4), 10)['images']
+  assert not np.array_equal(outputs[0], other)
 
 
 @pytest.mark.parametrize('module, args, message', [

@@ -13,6 +13,7 @@ import scipy.linalg
 import tensorflow_datasets as tfds
 
 from gan_jax import cyclegan_eval
+from gan_jax import evaluation
 from gan_jax import data
 from gan_jax import errors
 from gan_jax import image_pool
@@ -411,9 +412,9 @@ def test_frechet_distance_golden():
   c1, c2 = np.cov(x, rowvar=False), np.cov(y, rowvar=False)
   expected = (np.sum((x.mean(0) - y.mean(0)) ** 2) + np.trace(c1)
               + np.trace(c2) - 2 * np.trace(np.real(scipy.linalg.sqrtm(c1 @ c2))))
-  np.testing.assert_allclose(cyclegan_eval.frechet_distance(x, y), expected,
+  np.testing.assert_allclose(evaluation.frechet_distance(x, y), expected,
                              rtol=1e-6)
-  assert abs(cyclegan_eval.frechet_distance(x, x)) < 1e-6
+  assert abs(evaluation.frechet_distance(x, x)) < 1e-6
   # Singular covariances (a constant feature) still give a finite distance.
   x0 = np.concatenate([x, np.zeros((400, 1))], axis=1)
-  assert np.isfinite(cyclegan_eval.frechet_distance(x0, x0 + 1))
+  assert np.isfinite(evaluation.frechet_distance(x0, x0 + 1))

@@ -65,12 +65,18 @@ class TrainStepTest(chex.TestCase):
     loss = lambda p: objective.discriminator_loss(
         p, state.g_params, {}, batch, jax.random.PRNGKey(1), 0,
         state.hparams)[0]
-    params, opt_state = state.d_params, state.d_opt_state
-    first = loss(params)
-    for _ in range(30):
-      grads = jax.grad(loss)(params)
-      updates, opt_state = state.d_tx.update(grads, opt_state, params)
-      params = jax.tree.map(jnp.add, params, updates)
+
+    @jax.jit
+    def ascend(params, opt_state):
+      def body(_, carry):
+        params, opt_state = carry
+        grads = jax.grad(loss)(params)
+        updates, opt_state = state.d_tx.update(grads, opt_state, params)
+        return jax.tree.map(jnp.add, params, updates), opt_state
+      return jax.lax.fori_loop(0, 30, body, (params, opt_state))[0]
+
+    first = loss(state.d_params)
+    params = ascend(state.d_params, state.d_opt_state)
     self.assertLess(float(loss(params)), float(first) - 0.05)
 
   def test_chunk_is_traced_once(self):
