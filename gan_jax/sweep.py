@@ -28,6 +28,7 @@ import numpy as np
 
 from gan_jax import checkpoints
 from gan_jax import errors
+from gan_jax import mixture_metrics
 from gan_jax import objectives
 from gan_jax import parallel
 from gan_jax import train
@@ -40,11 +41,6 @@ MODES = ('sequential', 'vmap')
 POPULATION_FIELDS = ('seed', 'd_steps', 'optimizer.d_learning_rate',
                      'optimizer.g_learning_rate')
 
-# A 2D sample counts as high quality within this many stds of its nearest
-# mode; a mode is covered once it holds this share of the samples.
-HIGH_QUALITY_STDS = 3.0
-MODE_COVERED_SHARE = 0.01
-NUM_EVAL_SAMPLES = 2_500
 
 
 # ----------------------------------------------------------------------------
@@ -162,18 +158,6 @@ def check_population(expanded):
 # Final metrics of a run.
 
 
-def mixture_quality(points, modes, std):
-  """High-quality share and modes covered for samples of a 2D mixture."""
-  dist = np.linalg.norm(points[:, None, :] - modes[None, :, :], axis=-1)
-  nearest = dist.argmin(axis=1)
-  good = dist.min(axis=1) <= HIGH_QUALITY_STDS * std
-  counts = np.bincount(nearest[good], minlength=len(modes))
-  return {
-      'high_quality': float(good.mean()),
-      'modes_covered': int((counts >= MODE_COVERED_SHARE * len(points)).sum()),
-  }
-
-
 def final_metrics(objective, state, workdir):
   """The last logged training metrics, plus sample quality on 2D data."""
   out = {}
@@ -186,10 +170,11 @@ def final_metrics(objective, state, workdir):
              if k not in ('step', 'steps_per_sec')}
   if objective.spec.kind == 'points':
     samples = objective.sample(parallel.to_host(state.g_params),
-                               jax.random.PRNGKey(0), NUM_EVAL_SAMPLES)
-    out.update(mixture_quality(samples['points'],
-                               np.asarray(objective.spec.modes),
-                               objective.spec.mode_std))
+                               jax.random.PRNGKey(0), mixture_metrics.NUM_SAMPLES)
+    coverage = mixture_metrics.mode_coverage(
+        samples['points'], objective.spec.modes, objective.spec.mode_std)
+    out.update(high_quality=coverage['high_quality'],
+               modes_covered=coverage['modes_covered'])
   return out
 
 
