@@ -25,6 +25,7 @@ def base_config():
   config.optimizer.b1 = 0.5        # Adam beta1 (DCGAN's 0.5).
   config.optimizer.b2 = 0.999      # Adam beta2.
   config.optimizer.momentum = 0.5  # SGD momentum (used when name == 'sgd').
+  config.optimizer.final_lr_fraction = 1.0  # Decay both step sizes linearly to this fraction by the last step (1: constant).
 
   config.model = ml_collections.ConfigDict()
   config.model.name = 'mlp'        # 'mlp' (the seeds' MLP pair) or 'dcgan' (conv pair).
@@ -32,6 +33,7 @@ def base_config():
   config.model.g_widths = (256, 512, 1024)  # MLP generator hidden widths.
   config.model.d_widths = (1024, 512, 256)  # MLP discriminator hidden widths.
   config.model.dropout_rate = 0.3  # Dropout in D's hidden layers.
+  config.model.pack = 1            # PacGAN: D judges this many samples at once (vanilla only; 1: off).
   config.model.base_features = 64  # DCGAN feature count at full resolution.
 
   config.data = ml_collections.ConfigDict()

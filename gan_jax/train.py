@@ -54,6 +54,10 @@ def validate_config(config):
     if not opt[field] > 0:
       raise errors.ConfigError(
           f'config.optimizer.{field} must be > 0, got {opt[field]!r}')
+  fraction = opt.get('final_lr_fraction', 1.0)
+  if not 0 <= fraction <= 1:
+    raise errors.ConfigError('config.optimizer.final_lr_fraction must be in '
+                             f'[0, 1], got {fraction!r}')
   if not 0 <= config.real_label_smoothing < 1:
     raise errors.ConfigError('config.real_label_smoothing must be in [0, 1), '
                              f'got {config.real_label_smoothing!r}')
@@ -88,14 +92,32 @@ def check_workdir_writable(workdir):
 # State and the step.
 
 
-def make_optimizer(opt_config, learning_rate):
+def make_optimizer(opt_config, learning_rate, num_steps=1):
   """An optax optimizer whose learning rate lives in its state (so a vmapped
-  population can give each member its own)."""
+  population can give each member its own).
+
+  With opt_config.final_lr_fraction < 1 the step size decays linearly from
+  learning_rate to that fraction of it over num_steps updates (a fine last
+  phase sharpens samples, e.g. onto tight 2D mixture modes).
+  """
+  fraction = opt_config.get('final_lr_fraction', 1.0)
+
+  def with_decay(inner):
+    if fraction == 1.0:
+      return inner
+    decay = optax.linear_schedule(1.0, fraction, max(int(num_steps), 1))
+    return optax.chain(inner, optax.scale_by_schedule(decay))
+
   if opt_config.name == 'adam':
-    return optax.inject_hyperparams(optax.adam)(
-        learning_rate=learning_rate, b1=opt_config.b1, b2=opt_config.b2)
-  return optax.inject_hyperparams(optax.sgd)(
-      learning_rate=learning_rate, momentum=opt_config.momentum)
+    return optax.inject_hyperparams(
+        lambda learning_rate, b1, b2: with_decay(optax.adam(
+            learning_rate, b1=b1, b2=b2)))(
+                learning_rate=learning_rate, b1=opt_config.b1,
+                b2=opt_config.b2)
+  return optax.inject_hyperparams(
+      lambda learning_rate, momentum: with_decay(optax.sgd(
+          learning_rate, momentum=momentum)))(
+              learning_rate=learning_rate, momentum=opt_config.momentum)
 
 
 def create_train_state(objective, config):
@@ -107,8 +129,10 @@ def create_train_state(objective, config):
       rng=train_rng,
       d_params=d_params,
       g_params=g_params,
-      d_tx=make_optimizer(config.optimizer, config.optimizer.d_learning_rate),
-      g_tx=make_optimizer(config.optimizer, config.optimizer.g_learning_rate),
+      d_tx=make_optimizer(config.optimizer, config.optimizer.d_learning_rate,
+                          config.num_steps * config.d_steps),
+      g_tx=make_optimizer(config.optimizer, config.optimizer.g_learning_rate,
+                          config.num_steps),
       extra=objective.init_extra(extra_rng),
       hparams=objective.hparams())
 
