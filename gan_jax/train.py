@@ -98,26 +98,40 @@ def make_optimizer(opt_config, learning_rate, num_steps=1):
 
   With opt_config.final_lr_fraction < 1 the step size decays linearly from
   learning_rate to that fraction of it over num_steps updates (a fine last
-  phase sharpens samples, e.g. onto tight 2D mixture modes).
+  phase sharpens samples, e.g. onto tight 2D mixture modes). num_steps is a
+  hyperparameter in the state too, so members with different k (and so
+  different D update counts) can share one optimizer object.
   """
-  fraction = opt_config.get('final_lr_fraction', 1.0)
+  fraction = float(opt_config.get('final_lr_fraction', 1.0))
+  def decay(learning_rate, decay_steps):
+    factor = lambda count: 1.0 - (1.0 - fraction) * jnp.minimum(
+        count / decay_steps, 1.0)
+    return (optax.scale_by_learning_rate(learning_rate),
+            optax.scale_by_schedule(factor))
 
-  def with_decay(inner):
-    if fraction == 1.0:
-      return inner
-    decay = optax.linear_schedule(1.0, fraction, max(int(num_steps), 1))
-    return optax.chain(inner, optax.scale_by_schedule(decay))
+  # Flat chains: inner_state[0] stays the moment estimates, as in optax.adam.
+  def decayed_adam(learning_rate, decay_steps, b1, b2):
+    return optax.chain(optax.scale_by_adam(b1=b1, b2=b2),
+                       *decay(learning_rate, decay_steps))
 
+  def decayed_sgd(learning_rate, decay_steps, momentum):
+    return optax.chain(optax.trace(decay=momentum),
+                       *decay(learning_rate, decay_steps))
+
+  decay_steps = float(max(num_steps, 1))
   if opt_config.name == 'adam':
-    return optax.inject_hyperparams(
-        lambda learning_rate, b1, b2: with_decay(optax.adam(
-            learning_rate, b1=b1, b2=b2)))(
-                learning_rate=learning_rate, b1=opt_config.b1,
-                b2=opt_config.b2)
-  return optax.inject_hyperparams(
-      lambda learning_rate, momentum: with_decay(optax.sgd(
-          learning_rate, momentum=momentum)))(
-              learning_rate=learning_rate, momentum=opt_config.momentum)
+    if fraction == 1.0:
+      return optax.inject_hyperparams(optax.adam)(
+          learning_rate=learning_rate, b1=opt_config.b1, b2=opt_config.b2)
+    return optax.inject_hyperparams(decayed_adam)(
+        learning_rate=learning_rate, decay_steps=decay_steps,
+        b1=opt_config.b1, b2=opt_config.b2)
+  if fraction == 1.0:
+    return optax.inject_hyperparams(optax.sgd)(
+        learning_rate=learning_rate, momentum=opt_config.momentum)
+  return optax.inject_hyperparams(decayed_sgd)(
+      learning_rate=learning_rate, decay_steps=decay_steps,
+      momentum=opt_config.momentum)
 
 
 def create_train_state(objective, config):
