@@ -26,7 +26,8 @@ def base_config():
   config.optimizer.b2 = 0.999      # Adam beta2.
   config.optimizer.momentum = 0.5  # SGD momentum (used when name == 'sgd').
   config.optimizer.decay_start_step = 0  # Keep the learning rate constant this many steps...
-  config.optimizer.decay_steps = 0  # ...then decay it linearly to 0 over this many (0: never decay).
+  config.optimizer.decay_steps = 0  # ...then decay it linearly over this many (0: never decay)...
+  config.optimizer.final_lr_fraction = 0.0  # ...to this fraction of itself.
 
   config.model = ml_collections.ConfigDict()
   config.model.name = 'mlp'        # 'mlp' (the seeds' MLP pair) or 'dcgan' (conv pair).
@@ -34,6 +35,7 @@ def base_config():
   config.model.g_widths = (256, 512, 1024)  # MLP generator hidden widths.
   config.model.d_widths = (1024, 512, 256)  # MLP discriminator hidden widths.
   config.model.dropout_rate = 0.3  # Dropout in D's hidden layers.
+  config.model.pack = 1            # PacGAN: D judges this many samples at once (vanilla only; 1: off).
   config.model.base_features = 64  # DCGAN feature count at full resolution.
 
   config.data = ml_collections.ConfigDict()

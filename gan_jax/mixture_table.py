@@ -38,9 +38,12 @@ class Setting:
     return f'{self.generator_loss}-{noise}-k{self.d_steps}'
 
 
-def all_settings(d_steps=(1, 5)):
+def all_settings(d_steps=(1, 5), losses=LOSSES):
+  for loss in losses:
+    if loss not in LOSSES:
+      raise errors.choices_error('generator loss', loss, LOSSES)
   return [Setting(loss, noise, k) for loss, noise, k in itertools.product(
-      LOSSES, (False, True), d_steps)]
+      losses, (False, True), d_steps)]
 
 
 def setting_config(config, setting, *, dataset, seed, noise_std):

@@ -59,6 +59,10 @@ def validate_config(config):
     if not isinstance(value, int) or value < 0:
       raise errors.ConfigError(
           f'config.optimizer.{field} must be an integer >= 0, got {value!r}')
+  fraction = opt.get('final_lr_fraction', 0.0)
+  if not 0 <= fraction <= 1:
+    raise errors.ConfigError('config.optimizer.final_lr_fraction must be in '
+                             f'[0, 1], got {fraction!r}')
   if not 0 <= config.real_label_smoothing < 1:
     raise errors.ConfigError('config.real_label_smoothing must be in [0, 1), '
                              f'got {config.real_label_smoothing!r}')
@@ -93,32 +97,48 @@ def check_workdir_writable(workdir):
 # State and the step.
 
 
-def make_optimizer(opt_config, learning_rate):
+def decay_factor(count, *, start, steps, final_fraction):
+  """1 until `start`, then linear to `final_fraction` at `start + steps`."""
+  progress = jnp.clip((count - start) / jnp.maximum(steps, 1), 0.0, 1.0)
+  return 1.0 - (1.0 - final_fraction) * progress
+
+
+def make_optimizer(opt_config, learning_rate, updates_per_step=1):
   """An optax optimizer whose learning rate lives in its state (so a vmapped
-  population can give each member its own)."""
-  if opt_config.name == 'adam':
-    return optax.inject_hyperparams(optax.adam)(
-        learning_rate=learning_rate, b1=opt_config.b1, b2=opt_config.b2)
-  return optax.inject_hyperparams(optax.sgd)(
-      learning_rate=learning_rate, momentum=opt_config.momentum)
+  population can give each member its own).
 
-
-def learning_rate_schedule(opt_config, learning_rate, updates_per_step=1):
-  """`learning_rate`, constant for `decay_start_step` iterations, then
-  decayed linearly to 0 over `decay_steps` (CycleGAN's schedule).
-
-  Returns the float itself when decay_steps is 0. Iterations, not optimizer
-  updates, drive it: the D side updates `updates_per_step` (k) times per
-  iteration.
+  With optimizer.decay_steps > 0 the step size stays at learning_rate for
+  decay_start_step iterations, then falls linearly to final_lr_fraction of it
+  over decay_steps iterations (CycleGAN's schedule; a fine last phase also
+  puts 2D samples onto tight modes). The D side updates `updates_per_step`
+  (k) times an iteration. The decay points are hyperparameters in the state
+  too, so population members with different k share one optimizer.
   """
-  # .get: config.json files written before these fields existed lack them.
+  if opt_config.name == 'adam':
+    direction = lambda: optax.scale_by_adam(b1=opt_config.b1, b2=opt_config.b2)
+  else:
+    direction = lambda: optax.trace(decay=opt_config.momentum)
+  # .get: config.json files written before the decay fields existed lack them.
   decay_steps = opt_config.get('decay_steps', 0)
   if not decay_steps:
-    return learning_rate
-  schedule = optax.linear_schedule(
-      init_value=learning_rate, end_value=0.0, transition_steps=decay_steps,
-      transition_begin=opt_config.get('decay_start_step', 0))
-  return lambda count: schedule(count // updates_per_step)
+    # The same chain as optax.adam / optax.sgd.
+    constant = lambda learning_rate: optax.chain(
+        direction(), optax.scale_by_learning_rate(learning_rate))
+    return optax.inject_hyperparams(constant)(learning_rate=learning_rate)
+  final_fraction = float(opt_config.get('final_lr_fraction', 0.0))
+
+  def decayed(learning_rate, decay_start, decay_steps):
+    factor = lambda count: decay_factor(
+        count, start=decay_start, steps=decay_steps,
+        final_fraction=final_fraction)
+    return optax.chain(direction(), optax.scale_by_learning_rate(learning_rate),
+                       optax.scale_by_schedule(factor))
+
+  return optax.inject_hyperparams(decayed)(
+      learning_rate=learning_rate,
+      decay_start=float(opt_config.get('decay_start_step', 0) *
+                        updates_per_step),
+      decay_steps=float(decay_steps * updates_per_step))
 
 
 def create_train_state(objective, config):
@@ -131,10 +151,8 @@ def create_train_state(objective, config):
       rng=train_rng,
       d_params=d_params,
       g_params=g_params,
-      d_tx=make_optimizer(opt, learning_rate_schedule(
-          opt, opt.d_learning_rate, config.d_steps)),
-      g_tx=make_optimizer(opt, learning_rate_schedule(
-          opt, opt.g_learning_rate)),
+      d_tx=make_optimizer(opt, opt.d_learning_rate, config.d_steps),
+      g_tx=make_optimizer(opt, opt.g_learning_rate),
       extra=objective.init_extra(extra_rng),
       hparams=objective.hparams())
 

@@ -229,18 +229,28 @@ def test_tfds_cycle_gan_empty_side(monkeypatch):
 
 
 def test_learning_rate_constant_then_linear_decay():
-  config = tiny_config('cyclegan', num_steps=10)
+  config = tiny_config('cyclegan', num_steps=10,
+                       **{'optimizer.name': 'sgd', 'optimizer.momentum': 0.0})
   opt = config.optimizer
   assert (opt.decay_start_step, opt.decay_steps) == (5, 5)
-  schedule = train.learning_rate_schedule(opt, 2e-4)
-  got = [float(schedule(s)) for s in (0, 5, 6, 8, 10, 12)]
-  np.testing.assert_allclose(got, [2e-4, 2e-4, 1.6e-4, 0.8e-4, 0, 0],
-                             atol=1e-10)
-  # k D updates per iteration count as one iteration.
-  d_schedule = train.learning_rate_schedule(opt, 2e-4, 3)
-  np.testing.assert_allclose(float(d_schedule(3 * 8)), 0.8e-4, rtol=1e-5)
-  assert train.learning_rate_schedule(tiny_config('vanilla').optimizer,
-                                      1e-3) == 1e-3
+  got = [float(train.decay_factor(s, start=5, steps=5, final_fraction=0.0))
+         for s in (0, 5, 6, 8, 10, 12)]
+  np.testing.assert_allclose(got, [1, 1, 0.8, 0.4, 0, 0], atol=1e-7)
+  # Plain SGD makes the step size visible: update = -rate * gradient. With
+  # k = 3 D updates an iteration, update 3 * 8 is iteration 8's rate.
+  for k, iterations in ((1, (0, 5, 6, 8, 10)), (3, (8,))):
+    tx = train.make_optimizer(opt, 2e-4, k)
+    params = jnp.zeros(())
+    state = tx.init(params)
+    sizes = {}
+    for update in range(k * 11):
+      step, state = tx.update(jnp.ones(()), state, params)
+      sizes[update] = -float(step)
+    for it in iterations:
+      np.testing.assert_allclose(sizes[k * it], 2e-4 * got[(0, 5, 6, 8, 10).index(it)],
+                                 atol=1e-10)
+  constant = train.make_optimizer(tiny_config('vanilla').optimizer, 1e-3)
+  assert set(constant.init(jnp.zeros(())).hyperparams) == {'learning_rate'}
 
 
 # ------------------------------------------------------------- objective --
@@ -275,12 +285,11 @@ def test_train_steps_update_networks_pools_and_learning_rate():
       assert max(jax.tree.leaves(diffs)) > 0, name
   for pool in ('pool_a', 'pool_b'):
     assert int(new_state.extra[pool]['count']) == 4
-  rates = [float(new_state.g_opt_state.hyperparams['learning_rate'])]
+  # Half the run at a constant rate, then decay over the other half.
+  hyper = new_state.g_opt_state.hyperparams
+  assert (float(hyper['decay_start']), float(hyper['decay_steps'])) == (2, 2)
   for _ in range(3):
     new_state, _ = step(new_state, batch)
-    rates.append(float(new_state.g_opt_state.hyperparams['learning_rate']))
-  # Update i uses step i's rate: constant for 2 of the 4 steps, then decaying.
-  np.testing.assert_allclose(rates, [2e-4, 2e-4, 2e-4, 1e-4], rtol=1e-5)
   assert int(new_state.extra['pool_a']['count']) == 6  # Full.
 
 

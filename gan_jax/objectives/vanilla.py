@@ -3,7 +3,10 @@
   V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))],
 
 D ascends it; G descends it (minimax) or minimises -E[log D(G(z))]
-(non-saturating). Optional one-sided label smoothing and instance noise.
+(non-saturating). Optional one-sided label smoothing, instance noise and
+PacGAN packing (Lin et al., 2018): with config.model.pack = m, D scores m
+samples at once, concatenated along the last axis, all real or all fake, so
+it can see a batch's lack of variety (mode collapse) that one sample hides.
 Subclasses add conditioning by overriding `labels_for`.
 """
 import jax
@@ -33,6 +36,8 @@ class VanillaGAN(base.Objective):
         config.model, spec, num_classes=num_classes, aux_outputs=aux_outputs)
     self.g_loss_fn = losses.GENERATOR_LOSSES[config.generator_loss]
     self.output_key = 'images' if spec.kind == 'image' else 'points'
+    self.pack = config.model.get('pack', 1)
+    check_pack(self.pack, config.batch_size, num_classes, aux_outputs)
 
   # Conditioning hooks: the unconditional GAN has no labels.
   def labels_for(self, batch, rng, num):
@@ -49,7 +54,8 @@ class VanillaGAN(base.Objective):
     z = jnp.zeros((1, self.latent_dim))
     y = jnp.zeros((1,), jnp.int32) if self.num_classes else None
     g_params = self.generator.init(g_rng, z, y)
-    x = jnp.zeros((1, *self.spec.example_shape))
+    x = pack_samples(jnp.zeros((self.pack, *self.spec.example_shape)),
+                     self.pack)
     d_params = self.discriminator.init(d_rng, x, y, train=False)
     return d_params, g_params
 
@@ -64,7 +70,7 @@ class VanillaGAN(base.Objective):
     noise_rng, dropout_rng = jax.random.split(rng)
     std = base.annealed(hparams['instance_noise_std'], step,
                         self.config.instance_noise_anneal_steps)
-    x = base.add_instance_noise(noise_rng, x, std)
+    x = pack_samples(base.add_instance_noise(noise_rng, x, std), self.pack)
     return self.discriminator.apply(
         d_params, x, y, train=True, rngs={'dropout': dropout_rng})
 
@@ -117,3 +123,27 @@ class VanillaGAN(base.Objective):
       return {'points': self.generate(g_params, rng, 2500)}
     images = self.generate(g_params, rng, 64)
     return {'images': images.reshape((8, 8, *images.shape[1:]))}
+
+
+def check_pack(pack, batch_size, num_classes, aux_outputs):
+  if not isinstance(pack, int) or pack < 1:
+    raise errors.ConfigError(
+        f'config.model.pack must be a positive integer, got {pack!r}')
+  if pack > 1 and batch_size % pack:
+    raise errors.ConfigError(
+        f'config.batch_size ({batch_size}) must be divisible by '
+        f'config.model.pack ({pack})')
+  if pack > 1 and (num_classes or aux_outputs):
+    raise errors.ConfigError(
+        'config.model.pack > 1 needs an unconditional GAN without auxiliary '
+        'outputs (objective vanilla); use pack = 1')
+
+
+def pack_samples(x, pack):
+  """(B, ..., C) -> (B / pack, ..., pack * C): each group of `pack`
+  consecutive samples becomes one input, concatenated on the last axis."""
+  if pack == 1:
+    return x
+  grouped = x.reshape((x.shape[0] // pack, pack, *x.shape[1:]))
+  grouped = jnp.moveaxis(grouped, 1, -2)
+  return grouped.reshape((*grouped.shape[:-2], pack * x.shape[-1]))
