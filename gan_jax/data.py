@@ -231,26 +231,33 @@ def _digits(*, seed, image_size, test_fraction, **_):
       num_classes=10)
 
 
-def _load_tfds(tfds_name, *, image_size, data_dir, **_):
-  """A TFDS image dataset read via `tfds.data_source` into numpy."""
-  splits = {}
+def read_tfds_split(tfds_name, split, data_dir, *, offline_alternative):
+  """(examples, source) of one tfds split via `tfds.data_source`, or a
+  one-line ConfigError when the data is not there."""
   try:
     import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
-    for split in ('train', 'test'):
-      source = tfds.data_source(tfds_name, split=split, data_dir=data_dir)
-      # Per-item reads: the mocked source in tfds.testing has a broken
-      # `__getitems__`, and this runs once per process.
-      examples = [source[i] for i in range(len(source))]
-      splits[split] = (np.stack([e['image'] for e in examples]),
-                       np.array([e['label'] for e in examples], np.int32))
-    num_classes = source.dataset_info.features['label'].num_classes
+    source = tfds.data_source(tfds_name, split=split, data_dir=data_dir)
+    # Per-item reads: the mocked source in tfds.testing has a broken
+    # `__getitems__`, and this runs once per process.
+    return [source[i] for i in range(len(source))], source
   except Exception as e:  # pylint: disable=broad-except
     detail = (str(e).splitlines() or [''])[0][:120]
     raise errors.ConfigError(
-        f'dataset {tfds_name!r} could not be loaded '
+        f'dataset {tfds_name!r} split {split!r} could not be loaded '
         f'({type(e).__name__}: {detail}); it needs internet or a data_dir '
-        "prepared by tfds in array_record format; 'digits' works offline"
-    ) from e
+        f'prepared by tfds in array_record format; {offline_alternative!r} '
+        'works offline') from e
+
+
+def _load_tfds(tfds_name, *, image_size, data_dir, **_):
+  """A TFDS image dataset read via `tfds.data_source` into numpy."""
+  splits = {}
+  for split in ('train', 'test'):
+    examples, source = read_tfds_split(tfds_name, split, data_dir,
+                                       offline_alternative='digits')
+    splits[split] = (np.stack([e['image'] for e in examples]),
+                     np.array([e['label'] for e in examples], np.int32))
+  num_classes = source.dataset_info.features['label'].num_classes
 
   def convert(images, labels):
     x = images.astype(np.float32) / 127.5 - 1.0
@@ -363,24 +370,11 @@ def _load_cycle_gan(tfds_name, *, image_size, data_dir, **_):
   Every image is resized to image_size (default 256) and made RGB.
   """
   size = image_size or CYCLE_GAN_NATIVE_SIZE
-  try:
-    import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
-  except ImportError as e:
-    raise errors.ConfigError(
-        f'dataset {tfds_name!r} needs tensorflow-datasets; pip install '
-        "tensorflow-datasets, or use the offline 'digits_m'") from e
   arrays = {}
   for split in ('trainA', 'trainB', 'testA', 'testB'):
-    try:
-      source = tfds.data_source(tfds_name, split=split, data_dir=data_dir)
-      images = [source[i]['image'] for i in range(len(source))]
-    except Exception as e:  # pylint: disable=broad-except
-      detail = (str(e).splitlines() or [''])[0][:120]
-      raise errors.ConfigError(
-          f'dataset {tfds_name!r} split {split!r} could not be loaded '
-          f'({type(e).__name__}: {detail}); it needs internet or a data_dir '
-          "prepared by tfds in array_record format; 'digits_m' works offline"
-      ) from e
+    examples, _ = read_tfds_split(tfds_name, split, data_dir,
+                                  offline_alternative='digits_m')
+    images = [e['image'] for e in examples]
     if not images:
       raise errors.ConfigError(
           f'dataset {tfds_name!r} has no images in split {split!r}: a '
