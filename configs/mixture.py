@@ -14,7 +14,7 @@ def get_config():
   config.batch_size = 256            # Points per minibatch.
   config.optimizer.d_learning_rate = 3e-4  # 1e-3 fits ring8 better, 3e-4 grid25.
   # Decay linearly to 0 over the whole run: the fine last steps put samples on the modes.
-  config.optimizer.decay_steps = config.get_ref('num_steps')
+  config.optimizer.decay_steps = config.get_oneway_ref('num_steps')
   config.optimizer.final_lr_fraction = 0.0
   config.model.latent_dim = 2        # Size of z (PacGAN's 2; 16 spreads samples between modes).
   config.model.g_widths = (128, 128, 128)  # Generator hidden widths.
