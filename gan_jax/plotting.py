@@ -43,13 +43,7 @@ def save_points(path, points, *, modes=None, title=None):
     lim = np.abs(modes).max() * 1.5
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
-  ax.set_xlabel('x1')
-  ax.set_ylabel('x2')
-  ax.set_title(title or 'generator samples')
-  ax.legend(loc='upper right', fontsize=7)
-  fig.tight_layout()
-  fig.savefig(path)
-  plt.close(fig)
+  _label_and_save(fig, ax, path, xlabel='x1', ylabel='x2', title=title)
 
 
 def save_points_panels(path, point_sets, *, modes, titles, columns=5):
@@ -83,8 +77,13 @@ def _save_points_1d(path, values, *, modes=None, title=None):
     for i, centre in enumerate(np.asarray(modes).reshape(-1)):
       ax.axvline(centre, color='red', linestyle='--', linewidth=1,
                  label='true modes' if i == 0 else None)
-  ax.set_xlabel('x')
-  ax.set_ylabel('density')
+  _label_and_save(fig, ax, path, xlabel='x', ylabel='density', title=title)
+
+
+def _label_and_save(fig, ax, path, *, xlabel, ylabel, title):
+  """Axis labels, title and legend of a sample plot, then the PNG."""
+  ax.set_xlabel(xlabel)
+  ax.set_ylabel(ylabel)
   ax.set_title(title or 'generator samples')
   ax.legend(loc='upper right', fontsize=7)
   fig.tight_layout()
