@@ -188,15 +188,19 @@ def test_vmap_population_matches_sequential_runs(tmp_path):
     assert int(pop.step) == 4
     assert_params_close(pop, seq)
     for side in ('d_opt_state', 'g_opt_state'):
-      np.testing.assert_allclose(
-          getattr(pop, side).hyperparams['learning_rate'],
-          getattr(seq, side).hyperparams['learning_rate'])
+      # The learning rate and its linear decay (mixture decays over the run).
+      for name in ('learning_rate', 'decay_start', 'decay_steps'):
+        np.testing.assert_allclose(getattr(pop, side).hyperparams[name],
+                                   getattr(seq, side).hyperparams[name])
   # Different points did train differently.
   a, b = (train.load_trained(str(tmp_path / 'vmap' / name))[3]
           for name in ('seed=0,d_learning_rate=0.001,d_steps=1',
                        'seed=1,d_learning_rate=0.0003,d_steps=2'))
   assert int(a.d_opt_state.inner_state[0].count) == 4
   assert int(b.d_opt_state.inner_state[0].count) == 8
+  # Each member decays over its own D update count (num_steps x k).
+  assert float(a.d_opt_state.hyperparams['decay_steps']) == 4
+  assert float(b.d_opt_state.hyperparams['decay_steps']) == 8
 
   with open(tmp_path / 'vmap' / 'results.csv') as f:
     table = list(csv.DictReader(f))
