@@ -152,3 +152,31 @@ def check_options(options):
   if not options.calibration_lr > 0:
     raise errors.ConfigError('config.rejection.calibration_lr must be > 0, '
                              f'got {options.calibration_lr!r}')
+
+
+def enabled(config):
+  """True when the config asks for rejection sampling (older configs lack
+  the block)."""
+  options = config.get('rejection')
+  return bool(options and options.enabled)
+
+
+def sample_trained(config, objective, state, rng, num_samples):
+  """DRS samples from a trained run (experiments.sample): calibrates its D on
+  the run's own training data first, as config.rejection says."""
+  from gan_jax import train  # pylint: disable=g-import-not-at-top
+  options = config.rejection
+  check_options(options)
+  d_params = state.d_params
+  if options.calibration_steps:
+    data = train.load_dataset(config)
+    calibrate = jax.jit(make_calibration(
+        objective, num_steps=options.calibration_steps,
+        learning_rate=options.calibration_lr, batch_size=config.batch_size))
+    d_params = calibrate(d_params, state.g_params,
+                         jnp.asarray(data.train['x']),
+                         jax.random.fold_in(rng, 777))
+  return rejection_sample(
+      objective, d_params, state.g_params, rng, num_samples,
+      burn_in=options.burn_in, gamma=options.gamma,
+      max_candidates=options.max_candidates)

@@ -129,3 +129,16 @@ def test_table_reports_plain_and_rejection_columns(tmp_path):
   text = (tmp_path / 'grid25.md').read_text()
   assert 'DRS accepted %' in text and text.count('\n') == 3
   assert (tmp_path / 'grid25_non_saturating-no_noise-k1_drs.png').exists()
+
+
+def test_trained_run_samples_through_rejection(tmp_path):
+  config = tiny_config('mixture', **{
+      'rejection.enabled': True, 'rejection.calibration_steps': 2,
+      'rejection.burn_in': 200, 'rejection.max_candidates': 50_000})
+  train.train_and_evaluate(config, str(tmp_path))
+  loaded, _, objective, state = train.load_trained(str(tmp_path))
+  assert rejection.enabled(loaded)
+  points, stats = rejection.sample_trained(loaded, objective, state,
+                                           jax.random.PRNGKey(0), 100)
+  assert points.shape == (stats['num_accepted'], 2)
+  assert 0 < stats['acceptance_rate'] <= 1
