@@ -60,13 +60,14 @@ def discriminator_logits(objective, d_params, x):
 
 def make_calibration(objective, *, num_steps, learning_rate, batch_size):
   """Jittable (d_params, g_params, data_x, rng) -> d_params after `num_steps`
-  D-only steps (fresh Adam) against the frozen G, without instance noise or
+  D-only steps (fresh Adam, step size decayed linearly to 0) against the frozen G, without instance noise or
   label smoothing, so that D approaches D* for this G.
 
   The loss is the objective's own discriminator_loss; minibatches are drawn
   uniformly with replacement from data_x. vmap it to calibrate a population.
   """
-  tx = optax.adam(learning_rate, b1=0.5)
+  # Decayed linearly to 0, as in training: the fine last steps sharpen D.
+  tx = optax.adam(optax.linear_schedule(learning_rate, 0.0, num_steps), b1=0.5)
   hparams = {k: jnp.zeros(()) for k in objective.hparams()}
   grad_fn = jax.grad(objective.discriminator_loss, has_aux=True)
 
