@@ -42,10 +42,18 @@ LOG4 = math.log(4.0)
 # Shared pieces.
 
 
+# The figures were measured with the mixture's first generator (LeakyReLU,
+# no normalization); configs/mixture.py has since moved to PacGAN's ReLU +
+# batch norm for mode coverage. Pinned so the figures do not drift with it.
+_FIGURE_PINS = {'mixture': {'model.g_activation': 'leaky_relu',
+                            'model.g_norm': 'none'}}
+
+
 def gan_config(base_config='mixture', **overrides):
   """configs/<base_config>.py's get_config() with flattened-key overrides."""
   config = importlib.import_module(f'configs.{base_config}').get_config()
-  config.update_from_flattened_dict(overrides)
+  config.update_from_flattened_dict(
+      {**_FIGURE_PINS.get(base_config, {}), **overrides})
   return config
 
 
