@@ -70,7 +70,10 @@ class MLPGenerator(nn.Module):
   def __call__(self, z, y=None):
     h = concat_one_hot(z, y, self.num_classes)
     for width in self.widths:
-      h = activation(normalize(nn.Dense(width)(h), self.norm), self.activation)
+      # Batch norm subtracts the batch mean, which cancels a bias exactly:
+      # its gradient would be rounding noise that Adam scales up to full steps.
+      h = nn.Dense(width, use_bias=self.norm != 'batch')(h)
+      h = activation(normalize(h, self.norm), self.activation)
     h = nn.Dense(math.prod(self.output_shape))(h)
     if self.output_activation == 'tanh':
       h = jnp.tanh(h)
