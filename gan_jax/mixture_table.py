@@ -181,7 +181,7 @@ def run_table(config, *, dataset, seeds, settings, noise_std, output_dir):
   options = config.get('rejection')
   use_rejection = bool(options and options.enabled)
   if use_rejection:
-    rejection.check_options(options)
+    rejection.check_options(options, config.model)
   rows = []
   for setting in settings:
     start = time.perf_counter()

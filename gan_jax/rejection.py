@@ -16,8 +16,6 @@ unconditional): `discriminator_logits` checks that.
 """
 import functools
 
-import functools
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -138,8 +136,14 @@ def rejection_sample(objective, d_params, g_params, rng, num_samples, *,
   }
 
 
-def check_options(options):
-  """Validates a config.rejection block (ConfigError names the bad field)."""
+def check_options(options, model_config=None):
+  """Validates a config.rejection block (ConfigError names the bad field),
+  and that the model's D scores single samples."""
+  pack = model_config.get('pack', 1) if model_config else 1
+  if pack != 1:
+    raise errors.ConfigError(
+        'config.rejection.enabled needs config.model.pack = 1 (D must score '
+        f'single samples), got pack {pack}; or set rejection.enabled=False')
   for field in ('calibration_steps',):
     value = options[field]
     if not isinstance(value, int) or value < 0:
@@ -167,7 +171,7 @@ def sample_trained(config, objective, state, rng, num_samples):
   the run's own training data first, as config.rejection says."""
   from gan_jax import train  # pylint: disable=g-import-not-at-top
   options = config.rejection
-  check_options(options)
+  check_options(options, config.model)
   d_params = state.d_params
   if options.calibration_steps:
     data = train.load_dataset(config)

@@ -142,3 +142,13 @@ def test_trained_run_samples_through_rejection(tmp_path):
                                            jax.random.PRNGKey(0), 100)
   assert points.shape == (stats['num_accepted'], 2)
   assert 0 < stats['acceptance_rate'] <= 1
+
+
+def test_table_with_rejection_refuses_a_packed_d_before_training(tmp_path):
+  config = tiny_config('mixture', **{'rejection.enabled': True,
+                                     'model.pack': 2})
+  with pytest.raises(errors.ConfigError, match='needs config.model.pack = 1'):
+    mixture_table.run_table(
+        config, dataset='ring8', seeds=[0],
+        settings=[mixture_table.Setting('non_saturating', False, 1)],
+        noise_std=0.1, output_dir=str(tmp_path))
