@@ -19,6 +19,7 @@ from gan_jax import errors
 from gan_jax import mixture_metrics
 from gan_jax import objectives
 from gan_jax import plotting
+from gan_jax import rejection
 from gan_jax import train
 from gan_jax.objectives import base
 
@@ -78,7 +79,8 @@ def make_population_chunk(objective):
 
 
 def train_population(config, setting, *, dataset, seeds, noise_std):
-  """Trains one member per seed; returns (objective, stacked state, spec)."""
+  """Trains one member per seed; returns (objective, stacked state, spec,
+  stacked train data)."""
   configs = [setting_config(config, setting, dataset=dataset, seed=s,
                             noise_std=noise_std) for s in seeds]
   for c in configs:
@@ -106,7 +108,7 @@ def train_population(config, setting, *, dataset, seeds, noise_std):
   if bad:
     print(f'warning: {setting.name} on {dataset}: {bad[0]} is not finite '
           'for some seeds; their samples count as low quality', flush=True)
-  return objective, state, spec
+  return objective, state, spec, data
 
 
 def evaluate_population(objective, state, spec, seeds):
@@ -120,6 +122,42 @@ def evaluate_population(objective, state, spec, seeds):
     results.append(mixture_metrics.mode_coverage(points, spec.modes,
                                                  spec.mode_std))
   return results, samples
+
+
+def rejection_population(objective, state, data, spec, seeds, options):
+  """Coverage of NUM_SAMPLES DRS-accepted samples per member, after
+  `options.calibration_steps` D-only steps on each frozen G (vmapped)."""
+  d_params = state.d_params
+  if options.calibration_steps:
+    calibrate = jax.jit(jax.vmap(rejection.make_calibration(
+        objective, num_steps=options.calibration_steps,
+        learning_rate=options.calibration_lr,
+        batch_size=objective.config.batch_size)))
+    rngs = jnp.stack([jax.random.fold_in(jax.random.PRNGKey(s), 777)
+                      for s in seeds])
+    d_params = calibrate(d_params, state.g_params, data['x'], rngs)
+  results, samples, stats = [], [], []
+  for i, seed in enumerate(seeds):
+    member = lambda tree, i=i: jax.tree.map(lambda a: a[i], tree)
+    points, member_stats = rejection.rejection_sample(
+        objective, member(d_params), member(state.g_params),
+        jax.random.fold_in(jax.random.PRNGKey(seed), 54321),
+        mixture_metrics.NUM_SAMPLES, burn_in=options.burn_in,
+        gamma=options.gamma, max_candidates=options.max_candidates)
+    if len(points):
+      result = mixture_metrics.mode_coverage(points, spec.modes, spec.mode_std)
+    else:  # Nothing accepted: no mode covered, no sample of high quality.
+      result = {'modes_covered': 0, 'high_quality': 0.0}
+    samples.append(points if len(points) else np.zeros((1, 2)))
+    results.append(result)
+    stats.append(member_stats)
+  return results, samples, stats
+
+
+def summary(results):
+  modes = mean_and_stderr([r['modes_covered'] for r in results])
+  hq = mean_and_stderr([100 * r['high_quality'] for r in results])
+  return modes, hq
 
 
 def mean_and_stderr(values):
@@ -140,14 +178,17 @@ def run_table(config, *, dataset, seeds, settings, noise_std, output_dir):
   if not noise_std > 0:
     raise errors.ConfigError(f'noise_std must be > 0, got {noise_std!r}')
   train.check_workdir_writable(output_dir)
+  options = config.get('rejection')
+  use_rejection = bool(options and options.enabled)
+  if use_rejection:
+    rejection.check_options(options, config.model)
   rows = []
   for setting in settings:
     start = time.perf_counter()
-    objective, state, spec = train_population(
+    objective, state, spec, data = train_population(
         config, setting, dataset=dataset, seeds=seeds, noise_std=noise_std)
     results, samples = evaluate_population(objective, state, spec, seeds)
-    modes_mean, modes_se = mean_and_stderr([r['modes_covered'] for r in results])
-    hq_mean, hq_se = mean_and_stderr([100 * r['high_quality'] for r in results])
+    (modes_mean, modes_se), (hq_mean, hq_se) = summary(results)
     row = {
         'dataset': dataset, 'setting': setting.name,
         'generator_loss': setting.generator_loss,
@@ -157,21 +198,50 @@ def run_table(config, *, dataset, seeds, settings, noise_std, output_dir):
         'modes_mean': modes_mean, 'modes_stderr': modes_se,
         'high_quality_pct_mean': hq_mean, 'high_quality_pct_stderr': hq_se,
         'modes_per_seed': ' '.join(str(r['modes_covered']) for r in results),
-        'seconds': time.perf_counter() - start,
     }
-    rows.append(row)
+    row['plain_seconds'] = time.perf_counter() - start
     print(f'{dataset} {setting.name}: {modes_mean:.1f} +- {modes_se:.1f} '
           f'modes, {hq_mean:.1f} +- {hq_se:.1f}% high quality '
-          f'({row["seconds"]:.0f} s)', flush=True)
-    plotting.save_points_panels(
-        os.path.join(output_dir, f'{dataset}_{setting.name}.png'),
-        [np.asarray(s) for s in samples], modes=spec.modes,
-        titles=[f'seed {s}: {r["modes_covered"]} modes' for s, r in
-                zip(seeds, results)])
+          f'({row["plain_seconds"]:.0f} s)', flush=True)
+    save_panels(output_dir, f'{dataset}_{setting.name}', samples, results,
+                spec, seeds)
+    if use_rejection:
+      drs_start = time.perf_counter()
+      drs_results, drs_samples, stats = rejection_population(
+          objective, state, data, spec, seeds, options)
+      (d_modes, d_modes_se), (d_hq, d_hq_se) = summary(drs_results)
+      rate, rate_se = mean_and_stderr(
+          [100 * s['acceptance_rate'] for s in stats])
+      row.update({
+          'drs_modes_mean': d_modes, 'drs_modes_stderr': d_modes_se,
+          'drs_high_quality_pct_mean': d_hq,
+          'drs_high_quality_pct_stderr': d_hq_se,
+          'drs_acceptance_pct_mean': rate, 'drs_acceptance_pct_stderr': rate_se,
+          'drs_min_accepted': min(s['num_accepted'] for s in stats),
+          'drs_modes_per_seed': ' '.join(
+              str(r['modes_covered']) for r in drs_results),
+          'drs_seconds': time.perf_counter() - drs_start,
+      })
+      print(f'{dataset} {setting.name} + rejection: {d_modes:.1f} +- '
+            f'{d_modes_se:.1f} modes, {d_hq:.1f} +- {d_hq_se:.1f}% high '
+            f'quality, {rate:.2f}% accepted ({row["drs_seconds"]:.0f} s)',
+            flush=True)
+      save_panels(output_dir, f'{dataset}_{setting.name}_drs', drs_samples,
+                  drs_results, spec, seeds)
+    row['seconds'] = time.perf_counter() - start
+    rows.append(row)
   write_csv(os.path.join(output_dir, f'{dataset}.csv'), rows)
   with open(os.path.join(output_dir, f'{dataset}.md'), 'w') as f:
     f.write(markdown_table(rows))
   return rows
+
+
+def save_panels(output_dir, name, samples, results, spec, seeds):
+  plotting.save_points_panels(
+      os.path.join(output_dir, f'{name}.png'),
+      [np.asarray(s) for s in samples], modes=spec.modes,
+      titles=[f'seed {s}: {r["modes_covered"]} modes' for s, r in
+              zip(seeds, results)])
 
 
 def write_csv(path, rows):
@@ -182,13 +252,26 @@ def write_csv(path, rows):
 
 
 def markdown_table(rows):
-  lines = ['| dataset | G loss | instance noise | k | modes (of %d) | '
-           'high quality %% |' % rows[0]['num_modes'],
-           '|---|---|---|---|---|---|']
+  """Mean +- standard error per setting; with rejection sampling, its
+  columns follow the plain GAN's."""
+  drs = 'drs_modes_mean' in rows[0]
+  header = ('| dataset | G loss | instance noise | k | modes (of %d) | '
+            'high quality %% |' % rows[0]['num_modes'])
+  if drs:
+    header += ' DRS modes | DRS high quality % | DRS accepted % |'
+  lines = [header, '|---' * header.count(' | ') + '|---|']
   for r in rows:
-    lines.append(
+    line = (
         f"| {r['dataset']} | {r['generator_loss']} | {r['instance_noise']:g} "
         f"| {r['d_steps']} | {r['modes_mean']:.1f} +- {r['modes_stderr']:.1f} "
         f"| {r['high_quality_pct_mean']:.1f} +- "
         f"{r['high_quality_pct_stderr']:.1f} |")
+    if drs:
+      line += (
+          f" {r['drs_modes_mean']:.1f} +- {r['drs_modes_stderr']:.1f} | "
+          f"{r['drs_high_quality_pct_mean']:.1f} +- "
+          f"{r['drs_high_quality_pct_stderr']:.1f} | "
+          f"{r['drs_acceptance_pct_mean']:.2f} +- "
+          f"{r['drs_acceptance_pct_stderr']:.2f} |")
+    lines.append(line)
   return '\n'.join(lines) + '\n'

@@ -21,6 +21,10 @@ def tiny_config(name, **overrides):
   config.model.latent_dim = min(config.model.latent_dim, 8)
   if 'num_res_blocks' in config.model:
     config.model.num_res_blocks = 1
+  if 'rejection' in config:
+    config.rejection.calibration_steps = 2
+    config.rejection.burn_in = 200
+    config.rejection.max_candidates = 20_000
   if 'num_points' in config.data:
     config.data.num_points = 512
   config.update_from_flattened_dict(overrides)

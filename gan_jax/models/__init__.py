@@ -14,15 +14,29 @@ def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0):
   outputs on D's trunk (InfoGAN's Q network).
   """
   if model_config.name == 'mlp':
+    # .get: configs and saved config.json files without these use the defaults.
+    g_activation = model_config.get('g_activation', 'leaky_relu')
+    g_norm = model_config.get('g_norm', 'none')
+    maxout_pieces = model_config.get('d_maxout_pieces', 1)
+    if g_activation not in mlp.ACTIVATIONS:
+      raise errors.choices_error('model.g_activation', g_activation,
+                                 mlp.ACTIVATIONS)
+    if g_norm not in mlp.NORMS:
+      raise errors.choices_error('model.g_norm', g_norm, mlp.NORMS)
+    if not isinstance(maxout_pieces, int) or maxout_pieces < 1:
+      raise errors.ConfigError('config.model.d_maxout_pieces must be a '
+                               f'positive integer, got {maxout_pieces!r}')
     return (mlp.MLPGenerator(
         output_shape=spec.example_shape,
         widths=tuple(model_config.g_widths),
         num_classes=num_classes,
-        output_activation='tanh' if spec.kind == 'image' else 'linear'),
+        output_activation='tanh' if spec.kind == 'image' else 'linear',
+        activation=g_activation, norm=g_norm),
             mlp.MLPDiscriminator(
                 widths=tuple(model_config.d_widths),
                 dropout_rate=model_config.dropout_rate,
-                num_classes=num_classes, aux_outputs=aux_outputs))
+                num_classes=num_classes, aux_outputs=aux_outputs,
+                maxout_pieces=maxout_pieces))
   if model_config.name == 'dcgan':
     if spec.kind != 'image':
       raise errors.ConfigError(

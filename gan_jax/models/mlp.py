@@ -14,6 +14,39 @@ import jax
 import jax.numpy as jnp
 
 
+ACTIVATIONS = ('leaky_relu', 'relu')
+NORMS = ('none', 'layer', 'batch')
+
+
+def activation(h, name):
+  if name == 'relu':
+    return nn.relu(h)
+  return nn.leaky_relu(h, negative_slope=0.2)
+
+
+class BatchStatsNorm(nn.Module):
+  """Batch normalization by the current batch's statistics, train and test
+  alike (no running averages, so no mutable state): G's samples are drawn in
+  large batches of i.i.d. z, whose statistics match training's."""
+
+  @nn.compact
+  def __call__(self, h):
+    mean = jnp.mean(h, axis=0, keepdims=True)
+    var = jnp.var(h, axis=0, keepdims=True)
+    h = (h - mean) * jax.lax.rsqrt(var + 1e-5)
+    scale = self.param('scale', nn.initializers.ones, (h.shape[-1],))
+    bias = self.param('bias', nn.initializers.zeros, (h.shape[-1],))
+    return h * scale + bias
+
+
+def normalize(h, name):
+  if name == 'layer':
+    return nn.LayerNorm()(h)
+  if name == 'batch':
+    return BatchStatsNorm()(h)
+  return h
+
+
 def concat_one_hot(h, y, num_classes):
   """Appends one_hot(y) to the features of a (batch, features) array."""
   if not num_classes:
@@ -30,12 +63,17 @@ class MLPGenerator(nn.Module):
   widths: Sequence[int] = (256, 512, 1024)
   num_classes: int = 0
   output_activation: str = 'tanh'  # 'tanh' for images in [-1, 1], 'linear' for 2D points.
+  activation: str = 'leaky_relu'   # Hidden units: 'leaky_relu' (0.2) or 'relu'.
+  norm: str = 'none'  # Before each activation: 'none', 'layer' or 'batch' (batch statistics).
 
   @nn.compact
   def __call__(self, z, y=None):
     h = concat_one_hot(z, y, self.num_classes)
     for width in self.widths:
-      h = nn.leaky_relu(nn.Dense(width)(h), negative_slope=0.2)
+      # Batch norm subtracts the batch mean, which cancels a bias exactly:
+      # its gradient would be rounding noise that Adam scales up to full steps.
+      h = nn.Dense(width, use_bias=self.norm != 'batch')(h)
+      h = activation(normalize(h, self.norm), self.activation)
     h = nn.Dense(math.prod(self.output_shape))(h)
     if self.output_activation == 'tanh':
       h = jnp.tanh(h)
@@ -56,12 +94,17 @@ class MLPDiscriminator(nn.Module):
   num_classes: int = 0
   aux_outputs: int = 0
   aux_hidden: int = 128
+  maxout_pieces: int = 1  # > 1: maxout units (max over this many linear pieces) instead of LeakyReLU.
 
   @nn.compact
   def __call__(self, x, y=None, *, train: bool = True):
     h = concat_one_hot(x.reshape((x.shape[0], -1)), y, self.num_classes)
     for width in self.widths:
-      h = nn.leaky_relu(nn.Dense(width)(h), negative_slope=0.2)
+      if self.maxout_pieces > 1:
+        h = nn.Dense(width * self.maxout_pieces)(h)
+        h = jnp.max(h.reshape((h.shape[0], width, self.maxout_pieces)), -1)
+      else:
+        h = nn.leaky_relu(nn.Dense(width)(h), negative_slope=0.2)
       if self.dropout_rate:
         h = nn.Dropout(self.dropout_rate, deterministic=not train)(h)
     logits = nn.Dense(1)(h)[:, 0]

@@ -1,0 +1,187 @@
+"""Discriminator rejection sampling (DRS; Azadi et al., 2019).
+
+For a fixed G, the optimal discriminator is D*(x) = p_data(x) / (p_data(x) +
+p_g(x)), so its logit is log p_data(x) - log p_g(x). Accepting a sample x ~ p_g
+with probability p_data(x) / (C p_g(x)) = exp(logit(x) - log C), with C an
+upper bound of the ratio, leaves accepted samples distributed as p_data
+(classic rejection sampling). DRS estimates log C by the largest logit M seen
+(over a burn-in set, raised whenever a larger logit appears), after
+optionally training D alone for a while with G frozen so that it is close to
+D* for the final G. Its shift gamma trades fidelity for acceptance: the
+acceptance probability is sigmoid(F - gamma) with F = logit(exp(logit - M)),
+so gamma = 0 is exact rejection sampling and gamma < 0 accepts more.
+
+The trained D of the 2D mixtures scores one point at a time (pack 1,
+unconditional): `discriminator_logits` checks that.
+"""
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from gan_jax import errors
+
+
+def acceptance_probability(logits, *, max_logit, gamma=0.0, eps=1e-6):
+  """DRS acceptance probabilities of samples with D logits `logits`.
+
+  Args:
+    logits: D's logits, estimates of log p_data(x) - log p_g(x).
+    max_logit: M, the estimate of the largest logit (log of the bound C).
+      Logits above it count as M (probability ~1).
+    gamma: shift of Azadi et al.'s F; 0 is plain rejection sampling
+      (probability exp(logit - M)), negative values accept more.
+    eps: keeps log(1 - exp(.)) finite at logit = M.
+
+  Returns:
+    sigmoid(F - gamma) with F = d - log(1 - exp(d - eps)), d = min(logit - M,
+    0): with gamma = 0 that is exp(d) / (1 - exp(d - eps) + exp(d)) ~ exp(d).
+  """
+  gap = jnp.minimum(jnp.asarray(logits) - max_logit, 0.0)
+  score = gap - jnp.log(-jnp.expm1(gap - eps)) - gamma
+  return jax.nn.sigmoid(score)
+
+
+def discriminator_logits(objective, d_params, x):
+  """D's deterministic (no dropout, no instance noise) logits, one per row."""
+  pack = objective.config.model.get('pack', 1)
+  if pack != 1 or getattr(objective, 'num_classes', 0):
+    raise errors.ConfigError(
+        'rejection sampling needs a D that scores single unconditional '
+        f'samples; got model.pack={pack}, num_classes='
+        f'{getattr(objective, "num_classes", 0)} (use pack = 1, objective '
+        'vanilla)')
+  return objective.discriminator.apply(d_params, x, None, train=False)
+
+
+def make_calibration(objective, *, num_steps, learning_rate, batch_size):
+  """Jittable (d_params, g_params, data_x, rng) -> d_params after `num_steps`
+  D-only steps (fresh Adam, step size decayed linearly to 0) against the frozen G, without instance noise or
+  label smoothing, so that D approaches D* for this G.
+
+  The loss is the objective's own discriminator_loss; minibatches are drawn
+  uniformly with replacement from data_x. vmap it to calibrate a population.
+  """
+  # Decayed linearly to 0, as in training: the fine last steps sharpen D.
+  tx = optax.adam(optax.linear_schedule(learning_rate, 0.0, num_steps), b1=0.5)
+  hparams = {k: jnp.zeros(()) for k in objective.hparams()}
+  grad_fn = jax.grad(objective.discriminator_loss, has_aux=True)
+
+  def calibrate(d_params, g_params, data_x, rng):
+    def step(carry, i):
+      params, opt_state = carry
+      batch_rng, loss_rng = jax.random.split(jax.random.fold_in(rng, i))
+      idx = jax.random.randint(batch_rng, (batch_size,), 0, data_x.shape[0])
+      grads, _ = grad_fn(params, g_params, None, {'x': data_x[idx]},
+                         loss_rng, i, hparams)
+      updates, opt_state = tx.update(grads, opt_state, params)
+      return (optax.apply_updates(params, updates), opt_state), None
+
+    (d_params, _), _ = jax.lax.scan(step, (d_params, tx.init(d_params)),
+                                    jnp.arange(num_steps))
+    return d_params
+
+  return calibrate
+
+
+def rejection_sample(objective, d_params, g_params, rng, num_samples, *,
+                     burn_in=10_000, gamma=0.0, chunk_size=10_000,
+                     max_candidates=1_000_000):
+  """Up to num_samples DRS-accepted generator samples.
+
+  Draws candidates in chunks of `chunk_size` until num_samples are accepted
+  or max_candidates have been drawn (then fewer come back: the caller sees
+  it). M starts as the largest logit over `burn_in` samples and rises when a
+  chunk holds a larger one (Azadi et al.'s update).
+
+  Returns:
+    (samples (n <= num_samples, ...) numpy, stats dict with
+    'acceptance_rate' (accepted / candidates), 'num_candidates',
+    'num_accepted', 'max_logit').
+  """
+  for name, value in (('num_samples', num_samples), ('burn_in', burn_in),
+                      ('chunk_size', chunk_size),
+                      ('max_candidates', max_candidates)):
+    if not isinstance(value, int) or value < 1:
+      raise errors.ConfigError(
+          f'rejection sampling: {name} must be a positive integer, got '
+          f'{value!r}')
+
+  @functools.partial(jax.jit, static_argnums=3)
+  def draw(d_params, g_params, rng, num):
+    x = objective.generator.apply(g_params, objective.latent(rng, num))
+    return x, discriminator_logits(objective, d_params, x)
+
+  burn_rng, rng = jax.random.split(rng)
+  _, burn_logits = draw(d_params, g_params, burn_rng, burn_in)
+  max_logit = float(jnp.max(burn_logits))
+  accepted, num_accepted, num_candidates = [], 0, 0
+  while num_accepted < num_samples and num_candidates < max_candidates:
+    rng, draw_rng, coin_rng = jax.random.split(rng, 3)
+    x, logits = draw(d_params, g_params, draw_rng, chunk_size)
+    max_logit = max(max_logit, float(jnp.max(logits)))
+    prob = acceptance_probability(logits, max_logit=max_logit, gamma=gamma)
+    keep = np.asarray(jax.random.uniform(coin_rng, prob.shape) < prob)
+    accepted.append(np.asarray(x)[keep])
+    num_accepted += int(keep.sum())
+    num_candidates += chunk_size
+  samples = np.concatenate(accepted)[:num_samples]
+  return samples, {
+      'acceptance_rate': num_accepted / num_candidates,
+      'num_candidates': num_candidates,
+      'num_accepted': len(samples),
+      'max_logit': max_logit,
+  }
+
+
+def check_options(options, model_config=None):
+  """Validates a config.rejection block (ConfigError names the bad field),
+  and that the model's D scores single samples."""
+  pack = model_config.get('pack', 1) if model_config else 1
+  if pack != 1:
+    raise errors.ConfigError(
+        'config.rejection.enabled needs config.model.pack = 1 (D must score '
+        f'single samples), got pack {pack}; or set rejection.enabled=False')
+  for field in ('calibration_steps',):
+    value = options[field]
+    if not isinstance(value, int) or value < 0:
+      raise errors.ConfigError(f'config.rejection.{field} must be an integer '
+                               f'>= 0, got {value!r}')
+  for field in ('burn_in', 'max_candidates'):
+    value = options[field]
+    if not isinstance(value, int) or value < 1:
+      raise errors.ConfigError(f'config.rejection.{field} must be a positive '
+                               f'integer, got {value!r}')
+  if not options.calibration_lr > 0:
+    raise errors.ConfigError('config.rejection.calibration_lr must be > 0, '
+                             f'got {options.calibration_lr!r}')
+
+
+def enabled(config):
+  """True when the config asks for rejection sampling (older configs lack
+  the block)."""
+  options = config.get('rejection')
+  return bool(options and options.enabled)
+
+
+def sample_trained(config, objective, state, rng, num_samples):
+  """DRS samples from a trained run (experiments.sample): calibrates its D on
+  the run's own training data first, as config.rejection says."""
+  from gan_jax import train  # pylint: disable=g-import-not-at-top
+  options = config.rejection
+  check_options(options, config.model)
+  d_params = state.d_params
+  if options.calibration_steps:
+    data = train.load_dataset(config)
+    calibrate = jax.jit(make_calibration(
+        objective, num_steps=options.calibration_steps,
+        learning_rate=options.calibration_lr, batch_size=config.batch_size))
+    d_params = calibrate(d_params, state.g_params,
+                         jnp.asarray(data.train['x']),
+                         jax.random.fold_in(rng, 777))
+  return rejection_sample(
+      objective, d_params, state.g_params, rng, num_samples,
+      burn_in=options.burn_in, gamma=options.gamma,
+      max_candidates=options.max_candidates)
