@@ -188,6 +188,19 @@ def test_digits_m_colour_domain():
   np.testing.assert_array_equal(again.train['b'], b)
 
 
+def test_digits_m_stroke_lighter_than_background():
+  # Even on a white photo the dimmed patch keeps the digit light on dark, the
+  # polarity of domain A.
+  rng = np.random.default_rng(0)
+  ink = rng.random((4, 8, 8, 1)) < 0.4
+  gray = np.where(ink, 1.0, -1.0).astype(np.float32)
+  for photo in (np.ones((12, 12, 3), np.float32),
+                rng.random((12, 12, 3)).astype(np.float32)):
+    b = data.render_on_photos(gray, rng, photos=[photo])
+    ink3 = np.broadcast_to(ink, b.shape)
+    assert b[ink3].min() > b[~ink3].max()
+
+
 def test_tfds_cycle_gan_mocked():
   with tfds.testing.mock_data(num_examples=3):
     ds = data.load_dataset('cycle_gan/horse2zebra', seed=0, image_size=16)
