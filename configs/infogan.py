@@ -13,7 +13,6 @@ def get_config():
   config.objective = 'infogan'      # Chen et al. (2016): V(D, G) - lambda L_I(G, Q).
   config.dataset = 'digits'         # Offline; its labels are used only by evaluation.
   config.num_steps = 10000          # Training iterations (about as fast per step as vanilla).
-  config.batch_size = 128           # Larger than the base 64: fewer seeds end with two codes on one digit.
   config.model.latent_dim = 62      # Size of the incompressible noise z (the paper's MNIST size).
 
   config.infogan = ml_collections.ConfigDict()
