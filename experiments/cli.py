@@ -26,8 +26,21 @@ def main_with_user_errors(main):
   return wrapped
 
 
+def parse_flags(argv):
+  """absl's flag parsing, with a misspelled --config.FIELD override reported
+  as one line (ml_collections raises a bare KeyError/AttributeError)."""
+  try:
+    return app.parse_flags_with_usage(argv)
+  except (AttributeError, KeyError) as e:
+    # The message is a repr such as "'batch_sizee'\nDid you mean ...?".
+    detail = str(e).strip('\'"').replace('\\n', ' ').replace("\\'", "'")
+    print('error: a --config override names no config field: '
+          f'{" ".join(detail.split())}', file=sys.stderr)
+    sys.exit(2)
+
+
 def run(main):
-  app.run(main_with_user_errors(main))
+  app.run(main_with_user_errors(main), flags_parser=parse_flags)
 
 
 def define_distributed_flags():

@@ -51,6 +51,11 @@ def test_sample_is_deterministic_per_seed(trained_workdir, tmp_path):
                          '--config.optimizer.d_learning_rate=-0.1'],
      'error: config.optimizer.d_learning_rate must be > 0, got -0.1'),
     ('experiments.sample', ['--output=x.npz'], 'error: '),
+    # A misspelled override fails while flags are parsed, before any work.
+    ('experiments.evaluate_seeds', ['--config=configs/infogan.py',
+                                    '--config.batch_sizee=3'],
+     "error: a --config override names no config field: 'batch_sizee' "
+     'Did you mean "batch_size"'),
 ])
 def test_bad_input_prints_one_line_and_exits_2(module, args, message,
                                                tmp_path):
