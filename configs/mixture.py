@@ -25,7 +25,7 @@ def get_config():
   config.model.pack = 1              # PacGAN packing degree (4 covers more grid modes, but blurs samples).
   config.model.g_activation = 'relu'  # G's hidden units: 'relu' (PacGAN's) or 'leaky_relu'.
   # G's normalization: 'batch' (PacGAN's; statistics of the batch being drawn,
-  # so draw many samples at once), 'layer' or 'none'. Batch covers more grid modes.
+  # so sampling always draws >= 500 at once), 'layer' or 'none'. Batch covers more grid modes.
   config.model.g_norm = 'batch'
   config.model.d_maxout_pieces = 1   # D's units: 1 LeakyReLU, > 1 maxout of that many pieces (PacGAN's 5).
   # Discriminator rejection sampling (Azadi et al., 2019) when scoring and

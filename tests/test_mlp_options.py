@@ -48,3 +48,29 @@ def test_bad_mlp_options(field, value, message):
   config = tiny_config('mixture', **{f'model.{field}': value})
   with pytest.raises(errors.ConfigError, match=message):
     models.build_pair(config.model, SPEC)
+
+
+def test_batch_norm_generator_samples_in_large_batches(monkeypatch):
+  from gan_jax import objectives  # pylint: disable=g-import-not-at-top
+  from gan_jax.objectives import vanilla  # pylint: disable=g-import-not-at-top
+  config = tiny_config('mixture')
+  assert config.model.g_norm == 'batch'
+  objective = objectives.make_objective(config, SPEC)
+  g_params = objective.init_params(jax.random.PRNGKey(0))[1]
+  rng = jax.random.PRNGKey(1)
+  # A few samples are cut from a full chunk, not normalised among themselves.
+  few = objective.generate(g_params, rng, 3)
+  full = objective.generate(g_params, rng, vanilla.GENERATE_CHUNK)
+  np.testing.assert_array_equal(few, full[:3])
+  alone = objective.generator.apply(g_params, objective.latent(rng, 3))
+  assert not np.allclose(few, alone)
+  # 1,001 samples come in two chunks of ~500, not 1,000 and a lone one.
+  chunks = []
+  original = base.batched_apply
+  def spy(fn, num, chunk, *arrays):
+    chunks.append(chunk)
+    return original(fn, num, chunk, *arrays)
+  monkeypatch.setattr(base, 'batched_apply', spy)
+  assert objective.generate(g_params, rng, 1001).shape == (1001, 2)
+  objective.generate(g_params, rng, 2500)
+  assert chunks == [501, 1000]

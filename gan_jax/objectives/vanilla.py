@@ -20,6 +20,10 @@ from gan_jax import parallel
 from gan_jax.objectives import base
 
 
+# Latents per generator call when sampling (bounds memory).
+GENERATE_CHUNK = 1000
+
+
 class VanillaGAN(base.Objective):
   """Unconditional G(z) and D(x) on images or 2D points."""
   dataset_hint = ("use a one-domain dataset such as 'digits' (two-domain "
@@ -105,13 +109,27 @@ class VanillaGAN(base.Objective):
     return loss, ({}, extra)
 
   def generate(self, g_params, rng, num, y=None):
-    """num samples as a numpy array, in chunks of 1,000."""
-    z = self.latent(rng, num)
+    """num samples as a numpy array, in chunks of at most 1,000.
+
+    A G normalised by batch statistics (model.g_norm = 'batch') makes each
+    sample depend on its batch, so it always gets batches of at least
+    GENERATE_CHUNK // 2 latents: a small request is drawn as a full chunk
+    and cut, and a short last chunk is avoided by splitting into equal ones.
+    """
+    chunk, drawn = GENERATE_CHUNK, num
+    if self.config.model.get('g_norm', 'none') == 'batch':
+      drawn = max(num, GENERATE_CHUNK)
+      if 0 < drawn % chunk < chunk // 2:
+        chunk = -(-drawn // -(-drawn // chunk))  # Equal chunks.
+    z = self.latent(rng, drawn)
     apply = jax.jit(self.generator.apply)
     if y is None:
-      return base.batched_apply(lambda z: apply(g_params, z), num, 1000, z)
-    return base.batched_apply(lambda z, y: apply(g_params, z, y), num, 1000, z,
-                              jnp.asarray(y, jnp.int32))
+      out = base.batched_apply(lambda z: apply(g_params, z), drawn, chunk, z)
+    else:
+      y = np.resize(np.asarray(y, np.int32), drawn)  # Cycled to `drawn`.
+      out = base.batched_apply(lambda z, y: apply(g_params, z, y), drawn,
+                               chunk, z, jnp.asarray(y))
+    return out[:num]
 
   def sample(self, g_params, rng, num_samples, **options):
     self.reject_options(options)
