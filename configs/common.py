@@ -36,6 +36,9 @@ def base_config():
   config.model.d_widths = (1024, 512, 256)  # MLP discriminator hidden widths.
   config.model.dropout_rate = 0.3  # Dropout in D's hidden layers.
   config.model.pack = 1            # PacGAN: D judges this many samples at once (vanilla only; 1: off).
+  config.model.g_activation = 'leaky_relu'  # MLP G's hidden units: 'leaky_relu' (0.2) or 'relu'.
+  config.model.g_norm = 'none'     # MLP G's normalization: 'none', 'layer' or 'batch' (drawn batch's statistics).
+  config.model.d_maxout_pieces = 1  # MLP D's units: 1 LeakyReLU, > 1 maxout of that many pieces.
   config.model.base_features = 64  # DCGAN feature count at full resolution.
 
   config.data = ml_collections.ConfigDict()
