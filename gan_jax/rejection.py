@@ -86,6 +86,20 @@ def make_calibration(objective, *, num_steps, learning_rate, batch_size):
   return calibrate
 
 
+def _draw_with_logits(objective):
+  """Jitted (d_params, g_params, rng, num) -> (num samples, D's logits),
+  made once per objective, so every member of a population reuses its
+  compiled programs."""
+  draw = getattr(objective, '_drs_draw', None)
+  if draw is None:
+    @functools.partial(jax.jit, static_argnums=3)
+    def draw(d_params, g_params, rng, num):
+      x = objective.generator.apply(g_params, objective.latent(rng, num))
+      return x, discriminator_logits(objective, d_params, x)
+    objective._drs_draw = draw  # pylint: disable=protected-access
+  return draw
+
+
 def rejection_sample(objective, d_params, g_params, rng, num_samples, *,
                      burn_in=10_000, gamma=0.0, chunk_size=10_000,
                      max_candidates=1_000_000):
@@ -109,11 +123,7 @@ def rejection_sample(objective, d_params, g_params, rng, num_samples, *,
           f'rejection sampling: {name} must be a positive integer, got '
           f'{value!r}')
 
-  @functools.partial(jax.jit, static_argnums=3)
-  def draw(d_params, g_params, rng, num):
-    x = objective.generator.apply(g_params, objective.latent(rng, num))
-    return x, discriminator_logits(objective, d_params, x)
-
+  draw = _draw_with_logits(objective)
   burn_rng, rng = jax.random.split(rng)
   _, burn_logits = draw(d_params, g_params, burn_rng, burn_in)
   max_logit = float(jnp.max(burn_logits))

@@ -84,6 +84,14 @@ class Objective:
     """Gives the objective the loaded dataset (for sample / sample_grid)."""
     del dataset
 
+  def jitted_apply(self, module):
+    """module.apply, jitted once per objective: repeated sampling calls (one
+    per population member, say) reuse its compiled programs."""
+    cache = self.__dict__.setdefault('_jitted_apply', {})
+    if id(module) not in cache:
+      cache[id(module)] = jax.jit(module.apply)
+    return cache[id(module)]
+
   def init_params(self, rng):
     """Returns (d_params, g_params)."""
     raise NotImplementedError

@@ -206,8 +206,8 @@ class CycleGAN(base.Objective):
 
   def translate(self, g_params, a=None, b=None, chunk=256):
     """{a2b, a2b2a} for images a and/or {b2a, b2a2b} for b, as numpy."""
-    g = jax.jit(self.g_ab.apply)
-    f = jax.jit(self.g_ba.apply)
+    g = self.jitted_apply(self.g_ab)
+    f = self.jitted_apply(self.g_ba)
     out = {}
     if a is not None:
       out.update(base.batched_apply(

@@ -150,7 +150,7 @@ class InfoGAN(vanilla.VanillaGAN):
     g_input = self.generator_input(
         self.latent(rng, num), jnp.asarray(categorical, jnp.int32),
         jnp.asarray(continuous, jnp.float32))
-    apply = jax.jit(self.generator.apply)
+    apply = self.jitted_apply(self.generator)
     return base.batched_apply(lambda h: apply(g_params, h), num, 1000,
                               g_input)
 
@@ -184,7 +184,7 @@ class InfoGAN(vanilla.VanillaGAN):
     z = jnp.broadcast_to(self.latent(rng, 1), (rows * cols, self.latent_dim))
     g_input = self.generator_input(z, jnp.asarray(categorical),
                                    jnp.asarray(continuous))
-    images = np.asarray(jax.jit(self.generator.apply)(g_params, g_input))
+    images = np.asarray(self.jitted_apply(self.generator)(g_params, g_input))
     return images.reshape((rows, cols, *images.shape[1:]))
 
   def sample_grid(self, g_params, rng):

@@ -122,7 +122,7 @@ class VanillaGAN(base.Objective):
       if 0 < drawn % chunk < chunk // 2:
         chunk = -(-drawn // -(-drawn // chunk))  # Equal chunks.
     z = self.latent(rng, drawn)
-    apply = jax.jit(self.generator.apply)
+    apply = self.jitted_apply(self.generator)
     if y is None:
       out = base.batched_apply(lambda z: apply(g_params, z), drawn, chunk, z)
     else:
