@@ -95,6 +95,30 @@ def test_infogan_traversal_grid():
                              code_index=2)
 
 
+def test_infogan_batch_norm_generator_samples_among_prior_draws():
+  _, _, objective, state = build('infogan', **{'model.g_norm': 'batch',
+                                               'model.g_activation': 'relu'})
+  seen = []
+  apply = objective.jitted_apply(objective.generator)
+  def spy(params, g_input):
+    seen.append(g_input.shape[0])
+    return apply(params, g_input)
+  objective.jitted_apply = lambda module: spy
+  rng = jax.random.PRNGKey(0)
+  grid = objective.traversal_grid(state.g_params, rng, num_columns=5)
+  few = objective.sample(state.g_params, rng, 3)['images']
+  assert seen == [1000, 1000]  # 50 grid rows and 3 samples, each padded.
+  # The grid is G's output for its own rows inside that padded batch, which
+  # differs from normalising the 50 same-z rows among themselves.
+  alone = apply(state.g_params, objective.generator_input(
+      jnp.broadcast_to(objective.latent(rng, 1), (50, objective.latent_dim)),
+      jnp.repeat(jnp.arange(10), 5),
+      jnp.zeros((50, 2)).at[:, 0].set(jnp.tile(jnp.linspace(-2, 2, 5), 10))))
+  assert not np.allclose(grid.reshape(alone.shape), alone, atol=1e-3)
+  assert few.shape == (3, 8, 8, 1)
+  assert np.abs(grid[0, 0] - grid[1, 0]).max() > 0
+
+
 @pytest.mark.parametrize('override, message', [
     ({'infogan.num_continuous': 0},
      'config.infogan.num_continuous must be an int >= 1'),

@@ -144,15 +144,27 @@ class InfoGAN(vanilla.VanillaGAN):
     return loss, ({}, extra)
 
   # Sampling.
+  def generate_from_inputs(self, g_params, rng, g_input):
+    """G(g_input) as numpy. A batch-norm G gets its rows among prior draws
+    (from fold_in(rng, 1)), so its batch statistics are those of training."""
+    num = g_input.shape[0]
+    drawn, chunk = self.generator_batches(num)
+    if drawn > num:
+      z_rng, c_rng = jax.random.split(jax.random.fold_in(rng, 1))
+      categorical, continuous = self.draw_codes(c_rng, drawn - num)
+      g_input = jnp.concatenate([g_input, self.generator_input(
+          self.latent(z_rng, drawn - num), categorical, continuous)])
+    apply = self.jitted_apply(self.generator)
+    return base.batched_apply(lambda h: apply(g_params, h), drawn, chunk,
+                              g_input)[:num]
+
   def generate_from_codes(self, g_params, rng, categorical, continuous):
     """Images for given codes (numpy), fresh noise z per sample."""
-    num = len(categorical)
     g_input = self.generator_input(
-        self.latent(rng, num), jnp.asarray(categorical, jnp.int32),
+        self.latent(rng, len(categorical)),
+        jnp.asarray(categorical, jnp.int32),
         jnp.asarray(continuous, jnp.float32))
-    apply = self.jitted_apply(self.generator)
-    return base.batched_apply(lambda h: apply(g_params, h), num, 1000,
-                              g_input)
+    return self.generate_from_inputs(g_params, rng, g_input)
 
   def sample(self, g_params, rng, num_samples, **options):
     """Sample i gets categorical code i % K and continuous codes ~ U(-1, 1)."""
@@ -184,7 +196,7 @@ class InfoGAN(vanilla.VanillaGAN):
     z = jnp.broadcast_to(self.latent(rng, 1), (rows * cols, self.latent_dim))
     g_input = self.generator_input(z, jnp.asarray(categorical),
                                    jnp.asarray(continuous))
-    images = np.asarray(self.jitted_apply(self.generator)(g_params, g_input))
+    images = self.generate_from_inputs(g_params, rng, g_input)
     return images.reshape((rows, cols, *images.shape[1:]))
 
   def sample_grid(self, g_params, rng):

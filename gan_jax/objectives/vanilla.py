@@ -108,19 +108,24 @@ class VanillaGAN(base.Objective):
     loss = self.g_loss_fn(fake_logits)
     return loss, ({}, extra)
 
-  def generate(self, g_params, rng, num, y=None):
-    """num samples as a numpy array, in chunks of at most 1,000.
+  def generator_batches(self, num):
+    """(rows to draw, rows per G call) for a request of num samples.
 
     A G normalised by batch statistics (model.g_norm = 'batch') makes each
     sample depend on its batch, so it always gets batches of at least
-    GENERATE_CHUNK // 2 latents: a small request is drawn as a full chunk
-    and cut, and a short last chunk is avoided by splitting into equal ones.
+    GENERATE_CHUNK // 2 rows: a small request is drawn as a full chunk and
+    cut, and a short last chunk is avoided by splitting into equal ones.
     """
     chunk, drawn = GENERATE_CHUNK, num
     if self.config.model.get('g_norm', 'none') == 'batch':
       drawn = max(num, GENERATE_CHUNK)
       if 0 < drawn % chunk < chunk // 2:
         chunk = -(-drawn // -(-drawn // chunk))  # Equal chunks.
+    return drawn, chunk
+
+  def generate(self, g_params, rng, num, y=None):
+    """num samples as a numpy array, in chunks (see generator_batches)."""
+    drawn, chunk = self.generator_batches(num)
     z = self.latent(rng, drawn)
     apply = self.jitted_apply(self.generator)
     if y is None:
