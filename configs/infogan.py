@@ -19,5 +19,6 @@ def get_config():
   config.infogan.num_categories = 10  # K of the categorical code c1 ~ Cat(K).
   config.infogan.num_continuous = 2   # M continuous codes ~ U(-1, 1).
   config.infogan.mi_weight = 1.0      # lambda on the mutual-information bound L_I.
+  config.infogan.mi_warmup_steps = 0  # Ramp lambda linearly from 0 over this many steps (0: constant).
   config.infogan.continuous_weight = 0.1  # Weight of the continuous codes' term inside L_I (the paper also weights them less).
   return config

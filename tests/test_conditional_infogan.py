@@ -125,6 +125,8 @@ def test_infogan_batch_norm_generator_samples_among_prior_draws():
     ({'infogan.num_categories': 0},
      'config.infogan.num_categories must be an int >= 2'),
     ({'infogan.mi_weight': -1.0}, 'config.infogan.mi_weight must be >= 0'),
+    ({'infogan.mi_warmup_steps': -1},
+     'config.infogan.mi_warmup_steps must be an int >= 0'),
     ({'dataset': 'ring8'}, "needs image data, got 'points'"),
 ])
 def test_bad_infogan_config(override, message, tmp_path):
@@ -133,6 +135,16 @@ def test_bad_infogan_config(override, message, tmp_path):
                              str(tmp_path))
   assert message in str(info.value)
   assert '\n' not in str(info.value)
+
+
+def test_mi_weight_warms_up_linearly():
+  _, _, objective, _ = build('infogan', **{'infogan.mi_warmup_steps': 1000})
+  hparams = {'mi_weight': 2.0}
+  ramp = [float(objective.mi_weight(hparams, jnp.asarray(step)))
+          for step in (0, 500, 1000, 5000)]
+  np.testing.assert_allclose(ramp, [0.0, 1.0, 2.0, 2.0])
+  _, _, constant, _ = build('infogan')
+  assert constant.mi_weight(hparams, jnp.asarray(0)) == 2.0
 
 
 def test_q_head_shares_the_discriminator_trunk():

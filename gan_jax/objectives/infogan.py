@@ -38,6 +38,11 @@ def check_codes(config):
     raise errors.ConfigError(
         'config.infogan.continuous_weight must be >= 0, got '
         f'{codes.continuous_weight!r}')
+  warmup = codes.get('mi_warmup_steps', 0)
+  if not isinstance(warmup, int) or warmup < 0:
+    raise errors.ConfigError(
+        'config.infogan.mi_warmup_steps must be an int >= 0 (0: no warm-up), '
+        f'got {warmup!r}')
   if not codes.mi_weight >= 0:
     raise errors.ConfigError(
         f'config.infogan.mi_weight must be >= 0, got {codes.mi_weight!r}')
@@ -66,6 +71,13 @@ class InfoGAN(vanilla.VanillaGAN):
   def hparams(self):
     return {**super().hparams(),
             'mi_weight': float(self.config.infogan.mi_weight)}
+
+  def mi_weight(self, hparams, step):
+    """lambda at `step`: ramped up linearly over infogan.mi_warmup_steps."""
+    warmup = self.config.infogan.get('mi_warmup_steps', 0)
+    if not warmup:
+      return hparams['mi_weight']
+    return hparams['mi_weight'] * jnp.minimum(1.0, step / warmup)
 
   # Latent codes.
   def draw_codes(self, rng, num):
@@ -129,7 +141,8 @@ class InfoGAN(vanilla.VanillaGAN):
         'd_real': jnp.mean(jax.nn.sigmoid(real_logits)),
         'd_fake': jnp.mean(jax.nn.sigmoid(fake_logits)),
     })
-    return gan_loss + hparams['mi_weight'] * mi_loss, (metrics, extra)
+    metrics['mi_weight'] = self.mi_weight(hparams, step)
+    return gan_loss + metrics['mi_weight'] * mi_loss, (metrics, extra)
 
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
                      hparams):
@@ -140,7 +153,8 @@ class InfoGAN(vanilla.VanillaGAN):
                                            hparams)
     mi_loss, _ = self.mutual_information_loss(q_outputs, categorical,
                                               continuous)
-    loss = self.g_loss_fn(fake_logits) + hparams['mi_weight'] * mi_loss
+    loss = (self.g_loss_fn(fake_logits)
+            + self.mi_weight(hparams, step) * mi_loss)
     return loss, ({}, extra)
 
   # Sampling.
