@@ -53,8 +53,7 @@ def test_bad_mlp_options(field, value, message):
 def test_batch_norm_generator_samples_in_large_batches(monkeypatch):
   from gan_jax import objectives  # pylint: disable=g-import-not-at-top
   from gan_jax.objectives import vanilla  # pylint: disable=g-import-not-at-top
-  config = tiny_config('mixture')
-  assert config.model.g_norm == 'batch'
+  config = tiny_config('mixture', **{'model.g_norm': 'batch'})
   objective = objectives.make_objective(config, SPEC)
   g_params = objective.init_params(jax.random.PRNGKey(0))[1]
   rng = jax.random.PRNGKey(1)
