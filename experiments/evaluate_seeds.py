@@ -1,6 +1,6 @@
 """Trains and evaluates one config over several seeds; reports the median.
 
-python -m experiments.evaluate_seeds --config=configs/infogan.py --workdir=DIR [--seeds=0,1,2]
+python -m experiments.evaluate_seeds --config=configs/infogan.py --workdir=DIR [--seeds=0,1,2] [--restarts=4]
 
 Each seed trains in DIR/seed_<s> (rerunning resumes or reuses it) and is
 evaluated as by experiments.evaluate; DIR/seeds.json holds the headline
@@ -19,6 +19,9 @@ _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Config file, e.g. configs/infogan.py.', lock_config=True)
 _WORKDIR = flags.DEFINE_string('workdir', None, 'Directory for the runs.')
 _SEEDS = flags.DEFINE_list('seeds', ['0', '1', '2'], 'Training seeds.')
+_RESTARTS = flags.DEFINE_integer(
+    'restarts', 1, 'InfoGAN: runs per seed; keeps the one whose Q carries the '
+    'most information about unlabelled real digits (no labels used).')
 _NUM_SAMPLES = flags.DEFINE_integer('num_samples', 2000,
                                     'Generated samples to judge per run.')
 flags.mark_flags_as_required(['config', 'workdir'])
@@ -33,7 +36,8 @@ def main(argv):
         f'--seeds must be comma-separated integers, got {_SEEDS.value}'
     ) from None
   summary = evaluation.evaluate_seeds(
-      _CONFIG.value, _WORKDIR.value, seeds, num_samples=_NUM_SAMPLES.value,
+      _CONFIG.value, _WORKDIR.value, seeds, restarts=_RESTARTS.value,
+      num_samples=_NUM_SAMPLES.value,
       cache_dir=os.path.join(_WORKDIR.value, 'classifier'))
   print(f"{summary['metric']} per seed: {summary['per_seed']}; "
         f"median {summary['median']:.4f}")

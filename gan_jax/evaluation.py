@@ -366,6 +366,8 @@ def evaluate_infogan(ctx):
   return {
       'matched_code_accuracy': accuracy,
       'code_to_class': {str(k): v for k, v in mapping.items()},
+      'q_real_code_information': code_information_on_real(
+          objective, ctx.state, ctx.dataset.train['x']),
       **frechet_with_baseline(ctx.classifier, ctx.all_real_images,
                               samples['images'], seed=ctx.seed),
       'traversal_figures': figures,
@@ -435,30 +437,83 @@ def format_table(results):
       for k, v in rows)
 
 
-def evaluate_seeds(config, workdir, seeds, **evaluate_options):
+def code_information_on_real(objective, state, images, chunk=2000):
+  """Label-free score of an InfoGAN run: the mutual information between Q's
+  categorical code and unlabelled real images, H(E_x Q(c|x)) - E_x H(Q(c|x))
+  in nats (at most log K). High when Q sorts the real images confidently and
+  evenly into the codes, as it does when the codes are the data's classes."""
+  def code_probs(x):
+    _, q_outputs = objective.discriminator.apply(state.d_params, x,
+                                                 train=False)
+    return jax.nn.softmax(q_outputs[:, :objective.num_categories])
+  probs = np.concatenate([
+      np.asarray(code_probs(jnp.asarray(images[i:i + chunk])))
+      for i in range(0, len(images), chunk)])
+  def entropy(p):
+    return -np.sum(p * np.log(np.maximum(p, 1e-12)), axis=-1)
+  return float(entropy(probs.mean(0)) - entropy(probs).mean())
+
+
+def restart_score(run_dir, images):
+  """code_information_on_real of the trained InfoGAN run in run_dir."""
+  _, _, objective, state = train.load_trained(run_dir)
+  return code_information_on_real(objective, state, images)
+
+
+def evaluate_seeds(config, workdir, seeds, *, restarts=1, **evaluate_options):
   """Trains (or resumes) config once per seed in WORKDIR/seed_<s>, evaluates
-  each, and writes WORKDIR/seeds.json with the headline metric's median."""
+  each, and writes WORKDIR/seeds.json with the headline metric's median.
+
+  restarts > 1 (InfoGAN only): seed s also trains with seeds s + 1000 r,
+  r = 1 .. restarts - 1 (in WORKDIR/seed_<s>_restart<r>), and keeps the run
+  with the highest label-free `code_information_on_real` on the training
+  images of seed s (all restarts scored on the same images); labels are used
+  only to evaluate the kept run.
+  """
   if not seeds:
     raise errors.ConfigError('give at least one seed, e.g. --seeds=0,1,2')
   if config.objective not in EVALUATORS:
     raise errors.choices_error('objective to evaluate', config.objective,
                                EVALUATORS)
+  if not isinstance(restarts, int) or restarts < 1:
+    raise errors.ConfigError(f'restarts must be an int >= 1, got {restarts!r}')
+  if restarts > 1 and config.objective != 'infogan':
+    raise errors.ConfigError(
+        f'restarts > 1 needs a label-free selection score, which only '
+        f"objective 'infogan' has; got objective {config.objective!r}")
   headline = HEADLINE_METRICS[config.objective]
-  per_seed = {}
+  per_seed, kept = {}, {}
   for seed in seeds:
-    run_config = config.copy_and_resolve_references()
-    run_config.seed = seed
-    run_dir = os.path.join(workdir, f'seed_{seed}')
-    train.train_and_evaluate(run_config, run_dir)
+    scores = {}
+    for restart in range(restarts):
+      run_config = config.copy_and_resolve_references()
+      run_config.seed = seed + 1000 * restart
+      run_dir = os.path.join(
+          workdir, f'seed_{seed}' + (f'_restart{restart}' if restart else ''))
+      train.train_and_evaluate(run_config, run_dir)
+      if restarts > 1:
+        if not restart:
+          images = train.load_dataset(run_config).train['x']
+        scores[run_dir] = restart_score(run_dir, images)
+    if restarts > 1:
+      run_dir = max(scores, key=scores.get)
+      kept[str(seed)] = {'run': os.path.basename(run_dir),
+                         'scores': {os.path.basename(d): round(v, 4)
+                                    for d, v in scores.items()}}
     results = evaluate_run(run_dir, **evaluate_options)
     per_seed[str(seed)] = results[headline]
-    print(f'seed {seed}: {headline} {results[headline]:.4f}', flush=True)
+    print(f'seed {seed}: {headline} {results[headline]:.4f}'
+          + (f' (kept {os.path.basename(run_dir)})' if restarts > 1 else ''),
+          flush=True)
   summary = {
       'objective': config.objective,
       'metric': headline,
       'per_seed': per_seed,
       'median': float(np.median(list(per_seed.values()))),
   }
+  if restarts > 1:
+    summary['restarts'] = restarts
+    summary['kept_runs'] = kept
   with open(os.path.join(workdir, 'seeds.json'), 'w') as f:
     json.dump(summary, f, indent=2)
   return summary

@@ -1,4 +1,9 @@
-"""Tests for gan_jax.evaluation: Frechet distance, matching, classifier."""
+"""Tests for gan_jax.evaluation: Frechet distance, matching, classifier,
+InfoGAN's label-free restart score."""
+import json
+import types
+
+import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.linalg
@@ -6,6 +11,7 @@ import scipy.linalg
 from gan_jax import data
 from gan_jax import errors
 from gan_jax import evaluation
+from tests.conftest import tiny_config
 
 
 def _scipy_frechet(a, b):
@@ -101,3 +107,66 @@ def test_classifier_is_deterministic_cached_and_accurate(tmp_path):
   noise = np.random.default_rng(0).uniform(-1, 1, ds.train['x'].shape)
   scores = evaluation.frechet_with_baseline(first, ds.train['x'], noise)
   assert scores['frechet_real_vs_real'] < 0.1 * scores['frechet']
+
+
+class _FixedQ:
+  """Stands in for an InfoGAN objective whose Q head returns given logits."""
+  num_categories = 3
+
+  def __init__(self, logits):
+    self.logits = jnp.asarray(logits, jnp.float32)
+    self.discriminator = self
+
+  def apply(self, d_params, x, train):
+    del d_params, train
+    rows = self.logits[x[:, 0].astype(jnp.int32)]  # Image i -> logits row i.
+    return jnp.zeros(len(x)), jnp.concatenate(
+        [rows, jnp.zeros((len(x), 2))], axis=1)  # + 2 continuous outputs.
+
+
+def _code_information(logits):
+  state = types.SimpleNamespace(d_params=None)
+  images = np.arange(len(logits), dtype=np.float32)[:, None]
+  return evaluation.code_information_on_real(_FixedQ(logits), state, images,
+                                             chunk=2)
+
+
+def test_code_information_on_real_matches_numpy():
+  # Confident and balanced: log K. Uniform: 0. All in one code: 0.
+  assert _code_information(np.eye(3) * 50) == pytest.approx(np.log(3), 1e-5)
+  assert _code_information(np.zeros((3, 3))) == pytest.approx(0, abs=1e-6)
+  assert _code_information(np.tile([50., 0, 0], (3, 1))) == pytest.approx(
+      0, abs=1e-6)
+  logits = np.random.default_rng(0).normal(size=(5, 3)) * 2
+  p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+  entropy = lambda q: -(q * np.log(q)).sum(-1)
+  expected = entropy(p.mean(0)) - entropy(p).mean()
+  assert _code_information(logits) == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize('name, restarts, message', [
+    ('vanilla', 2, "only objective 'infogan' has; got objective 'vanilla'"),
+    ('infogan', 0, 'restarts must be an int >= 1, got 0'),
+])
+def test_bad_restarts(name, restarts, message, tmp_path):
+  with pytest.raises(errors.ConfigError, match=message):
+    evaluation.evaluate_seeds(tiny_config(name), str(tmp_path), [0],
+                              restarts=restarts)
+  assert not list(tmp_path.iterdir())  # Refused before any training.
+
+
+def test_restarts_keep_the_run_with_most_code_information(tmp_path):
+  config = tiny_config('infogan', num_steps=2)
+  summary = evaluation.evaluate_seeds(
+      config, str(tmp_path), [0], restarts=2, num_samples=20,
+      settings=evaluation.ClassifierSettings(num_steps=20))
+  kept = summary['kept_runs']['0']
+  assert set(kept['scores']) == {'seed_0', 'seed_0_restart1'}
+  assert kept['run'] == max(kept['scores'], key=kept['scores'].get)
+  assert json.loads((tmp_path / 'seeds.json').read_text()) == summary
+  restart = json.loads((tmp_path / 'seed_0_restart1' / 'config.json')
+                       .read_text())
+  assert restart['seed'] == 1000
+  evaluated = json.loads((tmp_path / kept['run'] / 'eval.json').read_text())
+  assert summary['per_seed']['0'] == evaluated['matched_code_accuracy']
+  assert 0 <= evaluated['q_real_code_information'] <= np.log(10) + 1e-6
