@@ -454,19 +454,25 @@ def code_information_on_real(objective, state, images, chunk=2000):
   return float(entropy(probs.mean(0)) - entropy(probs).mean())
 
 
+# objective -> label-free fn(objective, state, real images) -> float, higher
+# is better: what evaluate_seeds(restarts > 1) keeps runs by.
+RESTART_SCORES = {'infogan': code_information_on_real}
+
+
 def restart_score(run_dir, images):
-  """code_information_on_real of the trained InfoGAN run in run_dir."""
-  _, _, objective, state = train.load_trained(run_dir)
-  return code_information_on_real(objective, state, images)
+  """The RESTART_SCORES score of the trained run in run_dir."""
+  config, _, objective, state = train.load_trained(run_dir)
+  return RESTART_SCORES[config.objective](objective, state, images)
 
 
 def evaluate_seeds(config, workdir, seeds, *, restarts=1, **evaluate_options):
   """Trains (or resumes) config once per seed in WORKDIR/seed_<s>, evaluates
   each, and writes WORKDIR/seeds.json with the headline metric's median.
 
-  restarts > 1 (InfoGAN only): seed s also trains with seeds s + 1000 r,
-  r = 1 .. restarts - 1 (in WORKDIR/seed_<s>_restart<r>), and keeps the run
-  with the highest label-free `code_information_on_real` on the training
+  restarts > 1 (objectives in RESTART_SCORES: InfoGAN): seed s also trains
+  with seeds s + 1000 r, r = 1 .. restarts - 1 (in
+  WORKDIR/seed_<s>_restart<r>), and keeps the run with the highest
+  label-free score (InfoGAN: `code_information_on_real`) on the training
   images of seed s (all restarts scored on the same images); labels are used
   only to evaluate the kept run.
   """
@@ -477,10 +483,11 @@ def evaluate_seeds(config, workdir, seeds, *, restarts=1, **evaluate_options):
                                EVALUATORS)
   if not isinstance(restarts, int) or restarts < 1:
     raise errors.ConfigError(f'restarts must be an int >= 1, got {restarts!r}')
-  if restarts > 1 and config.objective != 'infogan':
+  if restarts > 1 and config.objective not in RESTART_SCORES:
+    having = ', '.join(repr(name) for name in RESTART_SCORES)
     raise errors.ConfigError(
         f'restarts > 1 needs a label-free selection score, which only '
-        f"objective 'infogan' has; got objective {config.objective!r}")
+        f'objective {having} has; got objective {config.objective!r}')
   headline = HEADLINE_METRICS[config.objective]
   per_seed, kept = {}, {}
   for seed in seeds:

@@ -168,9 +168,7 @@ class InfoGAN(vanilla.VanillaGAN):
       categorical, continuous = self.draw_codes(c_rng, drawn - num)
       g_input = jnp.concatenate([g_input, self.generator_input(
           self.latent(z_rng, drawn - num), categorical, continuous)])
-    apply = self.jitted_apply(self.generator)
-    return base.batched_apply(lambda h: apply(g_params, h), drawn, chunk,
-                              g_input)[:num]
+    return self.apply_generator_in_chunks(g_params, num, chunk, g_input)
 
   def generate_from_codes(self, g_params, rng, categorical, continuous):
     """Images for given codes (numpy), fresh noise z per sample."""

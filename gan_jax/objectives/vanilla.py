@@ -126,15 +126,17 @@ class VanillaGAN(base.Objective):
   def generate(self, g_params, rng, num, y=None):
     """num samples as a numpy array, in chunks (see generator_batches)."""
     drawn, chunk = self.generator_batches(num)
-    z = self.latent(rng, drawn)
+    inputs = [self.latent(rng, drawn)]
+    if y is not None:
+      inputs.append(jnp.asarray(np.resize(np.asarray(y, np.int32), drawn)))
+    return self.apply_generator_in_chunks(g_params, num, chunk, *inputs)
+
+  def apply_generator_in_chunks(self, g_params, num, chunk, *inputs):
+    """G's outputs (numpy) on the first num of `inputs`' rows, run `chunk`
+    rows per call; rows past num only fill batches (see generator_batches)."""
     apply = self.jitted_apply(self.generator)
-    if y is None:
-      out = base.batched_apply(lambda z: apply(g_params, z), drawn, chunk, z)
-    else:
-      y = np.resize(np.asarray(y, np.int32), drawn)  # Cycled to `drawn`.
-      out = base.batched_apply(lambda z, y: apply(g_params, z, y), drawn,
-                               chunk, z, jnp.asarray(y))
-    return out[:num]
+    return base.batched_apply(lambda *rows: apply(g_params, *rows),
+                              inputs[0].shape[0], chunk, *inputs)[:num]
 
   def sample(self, g_params, rng, num_samples, **options):
     self.reject_options(options)
