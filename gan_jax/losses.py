@@ -219,3 +219,23 @@ def code_information_loss(logits):
                   - jnp.log(logits.shape[0]))
   marginal_entropy = -jnp.sum(jnp.exp(log_marginal) * log_marginal)
   return conditional_entropy - marginal_entropy
+
+
+def code_consistency_loss(*, target_logits, logits):
+  """KL(p || q) of Q's categorical code, averaged over the batch, with p =
+  softmax(target_logits) and q = softmax(logits): how far Q's code for a
+  perturbed image (logits) moved from its code for the image (target_logits;
+  callers stop its gradient). Keeps Q's code smooth around the data, so its
+  boundaries fall where the data are sparse (VAT, Miyato et al., 2018).
+
+  Args:
+    target_logits: (batch, K) logits on the images.
+    logits: (batch, K) logits on the perturbed images.
+
+  Returns:
+    A scalar >= 0.
+  """
+  target_log_probs = jax.nn.log_softmax(target_logits, axis=-1)
+  log_probs = jax.nn.log_softmax(logits, axis=-1)
+  return jnp.mean(jnp.sum(jnp.exp(target_log_probs)
+                          * (target_log_probs - log_probs), axis=-1))

@@ -131,6 +131,8 @@ def test_infogan_batch_norm_generator_samples_among_prior_draws():
      'config.infogan.min_log_std must be <= 0'),
     ({'infogan.real_information_weight': -1.0},
      'config.infogan.real_information_weight must be >= 0'),
+    ({'infogan.real_consistency_noise_std': -0.1},
+     'config.infogan.real_consistency_noise_std must be >= 0'),
     ({'dataset': 'ring8'}, "needs image data, got 'points'"),
 ])
 def test_bad_infogan_config(override, message, tmp_path):
@@ -230,6 +232,32 @@ def test_real_information_term_trains_q_only():
   g_loss = lambda o: o.generator_loss(state.g_params, state.d_params, {},
                                       batch, rng, 0, state.hparams)[0]
   assert g_loss(objective) == g_loss(off)
+
+
+def test_real_consistency_term():
+  _, dataset, objective, state = build(
+      'infogan', **{'infogan.real_consistency_weight': 2.0,
+                    'infogan.real_consistency_noise_std': 0.3})
+  _, _, off, _ = build('infogan')
+  batch = {k: jnp.asarray(v[:16]) for k, v in dataset.train.items()}
+
+  def d_loss(objective, d_params):
+    return objective.discriminator_loss(d_params, state.g_params, {}, batch,
+                                        jax.random.PRNGKey(4), 0,
+                                        state.hparams)
+
+  loss, (metrics, _) = d_loss(objective, state.d_params)
+  loss_off, _ = d_loss(off, state.d_params)
+  assert metrics['q_real_consistency'] > 0
+  np.testing.assert_allclose(loss - loss_off,
+                             2.0 * metrics['q_real_consistency'], rtol=1e-5,
+                             atol=1e-6)
+  grads = jax.grad(lambda d: d_loss(objective, d)[0])(state.d_params)
+  grads_off = jax.grad(lambda d: d_loss(off, d)[0])(state.d_params)
+  diff = jax.tree.map(lambda a, b: float(jnp.abs(a - b).max()),
+                      grads, grads_off)['params']
+  assert diff['aux_out']['kernel'] > 0
+  assert diff[f'Dense_{len(objective.config.model.d_widths)}']['kernel'] == 0
 
 
 @pytest.fixture(scope='module')

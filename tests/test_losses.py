@@ -342,3 +342,30 @@ def test_code_information_loss_check_grads():
   jtu.check_grads(losses.code_information_loss, (jnp.asarray(CODE_LOGITS),),
                   order=2, modes=['fwd', 'rev'], atol=1e-2, rtol=1e-2,
                   eps=1e-3)
+
+
+def _np_kl(target_logits, logits):
+  def log_softmax(l):
+    l = np.asarray(l, np.float64)
+    return l - np.log(np.exp(l).sum(axis=1, keepdims=True))
+  p, q = log_softmax(target_logits), log_softmax(logits)
+  return np.mean(np.sum(np.exp(p) * (p - q), axis=1))
+
+
+@TRANSFORMS
+def test_code_consistency_loss_golden(transform):
+  moved = CODE_LOGITS[::-1].copy()
+  got = transform(lambda t, l: losses.code_consistency_loss(
+      target_logits=t, logits=l))(CODE_LOGITS, moved)
+  np.testing.assert_allclose(got, _np_kl(CODE_LOGITS, moved), rtol=1e-5,
+                             atol=1e-5)
+  # Zero when the code does not move, whatever the logits' offset.
+  np.testing.assert_allclose(losses.code_consistency_loss(
+      target_logits=CODE_LOGITS, logits=CODE_LOGITS + 3.0), 0.0, atol=1e-6)
+
+
+def test_code_consistency_loss_check_grads():
+  fn = lambda l: losses.code_consistency_loss(
+      target_logits=jnp.asarray(CODE_LOGITS[::-1].copy()), logits=l)
+  jtu.check_grads(fn, (jnp.asarray(CODE_LOGITS),), order=2,
+                  modes=['fwd', 'rev'], atol=1e-2, rtol=1e-2, eps=1e-3)

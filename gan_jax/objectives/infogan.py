@@ -14,7 +14,9 @@ infogan.min_log_std < 0, Q also outputs log stds, clipped to
 [min_log_std, 0], which bounds the likelihood. With
 infogan.real_information_weight > 0, Q's d-side loss also maximises the
 mutual information between Q's code and the unlabelled real batch
-(losses.code_information_loss). Both G and Q (which
+(losses.code_information_loss), and with
+infogan.real_consistency_weight > 0 keeps Q's code on a real image where it
+is under Gaussian noise (losses.code_consistency_loss). Both G and Q (which
 lives in the `d` side's params with D's trunk and head) descend lambda times
 the codes' negative log-likelihood; D's GAN head ascends V as usual. No
 labels are used.
@@ -56,6 +58,11 @@ def check_codes(config):
     raise errors.ConfigError(
         'config.infogan.real_information_weight must be >= 0 (0: off), got '
         f'{real_weight!r}')
+  for field in ('real_consistency_weight', 'real_consistency_noise_std'):
+    value = codes.get(field, 0.0)
+    if not value >= 0:
+      raise errors.ConfigError(
+          f'config.infogan.{field} must be >= 0 (0: off), got {value!r}')
   min_log_std = codes.get('min_log_std', 0.0)
   if not min_log_std <= 0:
     raise errors.ConfigError(
@@ -82,6 +89,10 @@ class InfoGAN(vanilla.VanillaGAN):
     self.continuous_weight = float(config.infogan.continuous_weight)
     self.real_information_weight = float(
         config.infogan.get('real_information_weight', 0.0))
+    self.real_consistency_weight = float(
+        config.infogan.get('real_consistency_weight', 0.0))
+    self.real_consistency_noise_std = float(
+        config.infogan.get('real_consistency_noise_std', 0.0))
     self.min_log_std = float(config.infogan.get('min_log_std', 0.0))
     # Q's outputs: K logits, M means and, with a learned std, M log stds.
     continuous_outputs = self.num_continuous * (2 if self.min_log_std else 1)
@@ -180,6 +191,19 @@ class InfoGAN(vanilla.VanillaGAN):
           real_q[:, :self.num_categories])
       metrics['q_real_information'] = -real_information_loss
       loss += self.real_information_weight * real_information_loss
+    if self.real_consistency_weight:
+      # Q's code should not move under small noise on a real image (nor
+      # under another dropout mask), so it cannot cut through dense data.
+      noise_rng, d_noisy_rng = jax.random.split(jax.random.fold_in(rng, 1))
+      noisy = real + self.real_consistency_noise_std * jax.random.normal(
+          noise_rng, real.shape, real.dtype)
+      _, noisy_q = self.d_logits(d_params, noisy, None, d_noisy_rng, step,
+                                 hparams)
+      consistency = losses.code_consistency_loss(
+          target_logits=jax.lax.stop_gradient(real_q[:, :self.num_categories]),
+          logits=noisy_q[:, :self.num_categories])
+      metrics['q_real_consistency'] = consistency
+      loss += self.real_consistency_weight * consistency
     return loss, (metrics, extra)
 
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
