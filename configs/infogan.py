@@ -30,4 +30,5 @@ def get_config():
   config.infogan.real_information_weight = 0.0  # Weight of Q's information about the unlabelled real batch (0: off).
   config.infogan.real_consistency_weight = 0.0  # Weight of KL(Q(c|x) || Q(c|x + noise)) on real x (0: off).
   config.infogan.real_consistency_noise_std = 0.0  # Std of that noise (images in [-1, 1]).
+  config.infogan.real_consistency_adversarial_norm = 0.0  # > 0: instead, the perturbation of this L2 norm that moves Q's code most (VAT).
   return config

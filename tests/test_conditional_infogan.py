@@ -11,6 +11,7 @@ import pytest
 
 from gan_jax import errors
 from gan_jax import evaluation
+from gan_jax import losses
 from gan_jax import objectives
 from gan_jax import train
 from gan_jax.objectives import base
@@ -133,6 +134,8 @@ def test_infogan_batch_norm_generator_samples_among_prior_draws():
      'config.infogan.real_information_weight must be >= 0'),
     ({'infogan.real_consistency_noise_std': -0.1},
      'config.infogan.real_consistency_noise_std must be >= 0'),
+    ({'infogan.real_consistency_adversarial_norm': -0.1},
+     'config.infogan.real_consistency_adversarial_norm must be >= 0'),
     ({'dataset': 'ring8'}, "needs image data, got 'points'"),
 ])
 def test_bad_infogan_config(override, message, tmp_path):
@@ -258,6 +261,30 @@ def test_real_consistency_term():
                       grads, grads_off)['params']
   assert diff['aux_out']['kernel'] > 0
   assert diff[f'Dense_{len(objective.config.model.d_widths)}']['kernel'] == 0
+
+
+def test_adversarial_real_perturbation_moves_q_most():
+  _, dataset, objective, state = build(
+      'infogan', **{'infogan.real_consistency_weight': 1.0,
+                    'infogan.real_consistency_adversarial_norm': 0.7})
+  real = jnp.asarray(dataset.train['x'][:16])
+  _, q = objective.discriminator.apply(state.d_params, real, train=False)
+  target = q[:, :10]
+  noise_rng, d_rng = jax.random.split(jax.random.PRNGKey(5))
+  adversarial = objective.real_perturbation(
+      state.d_params, real, target, noise_rng, d_rng, 0, state.hparams)
+  norms = jnp.sqrt(jnp.sum(jnp.square(adversarial), axis=(1, 2, 3)))
+  np.testing.assert_allclose(norms, 0.7, rtol=1e-5)
+  random = jax.random.normal(jax.random.PRNGKey(6), real.shape)
+  random *= 0.7 / jnp.sqrt(jnp.sum(jnp.square(random), axis=(1, 2, 3),
+                                   keepdims=True))
+
+  def moved(r):
+    _, q = objective.d_logits(state.d_params, real + r, None, d_rng, 0,
+                              state.hparams)
+    return losses.code_consistency_loss(target_logits=target,
+                                        logits=q[:, :10])
+  assert moved(adversarial) > 1.5 * moved(random)
 
 
 @pytest.fixture(scope='module')

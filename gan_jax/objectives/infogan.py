@@ -16,7 +16,8 @@ infogan.real_information_weight > 0, Q's d-side loss also maximises the
 mutual information between Q's code and the unlabelled real batch
 (losses.code_information_loss), and with
 infogan.real_consistency_weight > 0 keeps Q's code on a real image where it
-is under Gaussian noise (losses.code_consistency_loss). Both G and Q (which
+is under Gaussian noise or under the small perturbation that moves it most
+(virtual adversarial training; losses.code_consistency_loss). Both G and Q (which
 lives in the `d` side's params with D's trunk and head) descend lambda times
 the codes' negative log-likelihood; D's GAN head ascends V as usual. No
 labels are used.
@@ -58,7 +59,8 @@ def check_codes(config):
     raise errors.ConfigError(
         'config.infogan.real_information_weight must be >= 0 (0: off), got '
         f'{real_weight!r}')
-  for field in ('real_consistency_weight', 'real_consistency_noise_std'):
+  for field in ('real_consistency_weight', 'real_consistency_noise_std',
+                'real_consistency_adversarial_norm'):
     value = codes.get(field, 0.0)
     if not value >= 0:
       raise errors.ConfigError(
@@ -93,6 +95,8 @@ class InfoGAN(vanilla.VanillaGAN):
         config.infogan.get('real_consistency_weight', 0.0))
     self.real_consistency_noise_std = float(
         config.infogan.get('real_consistency_noise_std', 0.0))
+    self.real_consistency_adversarial_norm = float(
+        config.infogan.get('real_consistency_adversarial_norm', 0.0))
     self.min_log_std = float(config.infogan.get('min_log_std', 0.0))
     # Q's outputs: K logits, M means and, with a learned std, M log stds.
     continuous_outputs = self.num_continuous * (2 if self.min_log_std else 1)
@@ -163,6 +167,32 @@ class InfoGAN(vanilla.VanillaGAN):
                                    continuous)
     return self.generator.apply(g_params, g_input), categorical, continuous
 
+  def real_perturbation(self, d_params, real, target_logits, noise_rng,
+                        d_rng, step, hparams):
+    """Gaussian noise of std real_consistency_noise_std or, with
+    real_consistency_adversarial_norm > 0, the perturbation of that L2 norm
+    per image that moves Q's code most (one power iteration from a random
+    direction, as virtual adversarial training does, through D's noise and
+    dropout drawn from d_rng); no gradient."""
+    noise = jax.random.normal(noise_rng, real.shape, real.dtype)
+    if not self.real_consistency_adversarial_norm:
+      return self.real_consistency_noise_std * noise
+
+    def per_image_unit(r):
+      norm = jnp.sqrt(jnp.sum(jnp.square(r), axis=tuple(range(1, r.ndim)),
+                              keepdims=True))
+      return r / (norm + 1e-12)
+
+    def moved(r):
+      _, q = self.d_logits(d_params, real + r, None, d_rng, step, hparams)
+      return losses.code_consistency_loss(
+          target_logits=target_logits, logits=q[:, :self.num_categories])
+
+    # A small probe (0.1 in [-1, 1] pixels) keeps float32 differences clear.
+    direction = jax.grad(moved)(0.1 * per_image_unit(noise))
+    return jax.lax.stop_gradient(
+        self.real_consistency_adversarial_norm * per_image_unit(direction))
+
   def discriminator_loss(self, d_params, g_params, extra, batch, rng, step,
                          hparams):
     real = batch['x']
@@ -192,16 +222,16 @@ class InfoGAN(vanilla.VanillaGAN):
       metrics['q_real_information'] = -real_information_loss
       loss += self.real_information_weight * real_information_loss
     if self.real_consistency_weight:
-      # Q's code should not move under small noise on a real image (nor
-      # under another dropout mask), so it cannot cut through dense data.
-      noise_rng, d_noisy_rng = jax.random.split(jax.random.fold_in(rng, 1))
-      noisy = real + self.real_consistency_noise_std * jax.random.normal(
-          noise_rng, real.shape, real.dtype)
-      _, noisy_q = self.d_logits(d_params, noisy, None, d_noisy_rng, step,
-                                 hparams)
+      # Q's code should not move under a small perturbation of a real image
+      # (nor under another dropout mask), so it cannot cut through dense data.
+      target = jax.lax.stop_gradient(real_q[:, :self.num_categories])
+      noise_rng, d_perturbed_rng = jax.random.split(jax.random.fold_in(rng, 1))
+      perturbed = real + self.real_perturbation(
+          d_params, real, target, noise_rng, d_perturbed_rng, step, hparams)
+      _, perturbed_q = self.d_logits(d_params, perturbed, None,
+                                     d_perturbed_rng, step, hparams)
       consistency = losses.code_consistency_loss(
-          target_logits=jax.lax.stop_gradient(real_q[:, :self.num_categories]),
-          logits=noisy_q[:, :self.num_categories])
+          target_logits=target, logits=perturbed_q[:, :self.num_categories])
       metrics['q_real_consistency'] = consistency
       loss += self.real_consistency_weight * consistency
     return loss, (metrics, extra)
