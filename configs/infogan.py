@@ -26,4 +26,9 @@ def get_config():
   config.infogan.mi_weight = 1.0      # lambda on the mutual-information bound L_I.
   config.infogan.mi_warmup_steps = 0  # Ramp lambda linearly from 0 over this many steps (0: constant).
   config.infogan.continuous_weight = 0.1  # Weight of the continuous codes' term inside L_I (the paper also weights them less).
+  config.infogan.min_log_std = 0.0  # < 0: Q learns each continuous code's log std, clipped to [this, 0]; 0: unit std.
+  config.infogan.real_information_weight = 0.0  # Weight of Q's information about the unlabelled real batch (0: off).
+  config.infogan.real_consistency_weight = 0.0  # Weight of KL(Q(c|x) || Q(c|x + noise)) on real x (0: off).
+  config.infogan.real_consistency_noise_std = 0.0  # Std of that noise (images in [-1, 1]).
+  config.infogan.real_consistency_adversarial_norm = 0.0  # > 0: instead, the perturbation of this L2 norm that moves Q's code most (VAT).
   return config

@@ -195,3 +195,47 @@ def gaussian_code_loss(*, mean, log_std, codes):
   z = (codes - mean) * jnp.exp(-log_std)
   nll = 0.5 * jnp.log(2 * jnp.pi) + log_std + 0.5 * jnp.square(z)
   return jnp.mean(jnp.sum(jnp.broadcast_to(nll, codes.shape), axis=-1))
+
+
+def code_information_loss(logits):
+  """-(H(E_x Q(c|x)) - E_x H(Q(c|x))) over a batch: minus the mutual
+  information between x and Q's categorical code c (Krause et al., 2010;
+  IMSAT, Hu et al., 2017), estimated on the batch.
+
+  Needs no codes: on unlabelled real images it rewards a Q that sorts them
+  confidently (low E_x H) and evenly (high H of the batch's mean Q) into the
+  K codes. At least -log K.
+
+  Args:
+    logits: (batch, K) unnormalised log-probabilities of Q's categorical head.
+
+  Returns:
+    A scalar: mean per-example entropy minus the entropy of the mean.
+  """
+  log_probs = jax.nn.log_softmax(logits, axis=-1)
+  probs = jnp.exp(log_probs)
+  conditional_entropy = -jnp.mean(jnp.sum(probs * log_probs, axis=-1))
+  log_marginal = (jax.nn.logsumexp(log_probs, axis=0)
+                  - jnp.log(logits.shape[0]))
+  marginal_entropy = -jnp.sum(jnp.exp(log_marginal) * log_marginal)
+  return conditional_entropy - marginal_entropy
+
+
+def code_consistency_loss(*, target_logits, logits):
+  """KL(p || q) of Q's categorical code, averaged over the batch, with p =
+  softmax(target_logits) and q = softmax(logits): how far Q's code for a
+  perturbed image (logits) moved from its code for the image (target_logits;
+  callers stop its gradient). Keeps Q's code smooth around the data, so its
+  boundaries fall where the data are sparse (VAT, Miyato et al., 2018).
+
+  Args:
+    target_logits: (batch, K) logits on the images.
+    logits: (batch, K) logits on the perturbed images.
+
+  Returns:
+    A scalar >= 0.
+  """
+  target_log_probs = jax.nn.log_softmax(target_logits, axis=-1)
+  log_probs = jax.nn.log_softmax(logits, axis=-1)
+  return jnp.mean(jnp.sum(jnp.exp(target_log_probs)
+                          * (target_log_probs - log_probs), axis=-1))

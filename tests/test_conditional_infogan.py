@@ -11,6 +11,7 @@ import pytest
 
 from gan_jax import errors
 from gan_jax import evaluation
+from gan_jax import losses
 from gan_jax import objectives
 from gan_jax import train
 from gan_jax.objectives import base
@@ -127,6 +128,14 @@ def test_infogan_batch_norm_generator_samples_among_prior_draws():
     ({'infogan.mi_weight': -1.0}, 'config.infogan.mi_weight must be >= 0'),
     ({'infogan.mi_warmup_steps': -1},
      'config.infogan.mi_warmup_steps must be an int >= 0'),
+    ({'infogan.min_log_std': 0.5},
+     'config.infogan.min_log_std must be <= 0'),
+    ({'infogan.real_information_weight': -1.0},
+     'config.infogan.real_information_weight must be >= 0'),
+    ({'infogan.real_consistency_noise_std': -0.1},
+     'config.infogan.real_consistency_noise_std must be >= 0'),
+    ({'infogan.real_consistency_adversarial_norm': -0.1},
+     'config.infogan.real_consistency_adversarial_norm must be >= 0'),
     ({'dataset': 'ring8'}, "needs image data, got 'points'"),
 ])
 def test_bad_infogan_config(override, message, tmp_path):
@@ -175,6 +184,107 @@ def test_q_head_shares_the_discriminator_trunk():
   diff = jax.tree.map(lambda a, b: jnp.abs(a - b).max(), g_grads(0.0),
                       g_grads(1.0))
   assert max(jax.tree.leaves(diff)) > 0
+
+
+def test_learned_continuous_std_is_clipped():
+  _, _, fixed, _ = build('infogan')
+  _, _, objective, state = build('infogan', **{'infogan.min_log_std': -1.0})
+  # Q's head gains one log std per continuous code.
+  assert state.d_params['params']['aux_out']['kernel'].shape[-1] == 10 + 2 * 2
+  q = jnp.asarray([[0.0] * 10 + [0.3, -0.2] + [-5.0, 0.7]])
+  np.testing.assert_allclose(objective.continuous_log_std(q), [[-1.0, 0.0]])
+  assert fixed.continuous_log_std(q[:, :12]) == 0.0
+  cont = jnp.asarray([[0.5, 0.5]])
+  cat = jnp.asarray([0])
+  # A confident Q (std e^-1) that is right pays less than a unit-std one...
+  loss, _ = objective.mutual_information_loss(
+      jnp.asarray([[0.0] * 10 + [0.5, 0.5, -1.0, -1.0]]), cat, cont)
+  unit, _ = fixed.mutual_information_loss(
+      jnp.asarray([[0.0] * 10 + [0.5, 0.5]]), cat, cont)
+  assert loss < unit
+  # ...and stops gaining past the clip: the likelihood stays bounded.
+  past, _ = objective.mutual_information_loss(
+      jnp.asarray([[0.0] * 10 + [0.5, 0.5, -9.0, -9.0]]), cat, cont)
+  np.testing.assert_allclose(past, loss)
+
+
+def test_real_information_term_trains_q_only():
+  _, dataset, objective, state = build(
+      'infogan', **{'infogan.real_information_weight': 1.0})
+  _, _, off, _ = build('infogan')
+  batch = {k: jnp.asarray(v[:16]) for k, v in dataset.train.items()}
+  rng = jax.random.PRNGKey(3)
+
+  def d_loss(objective, d_params):
+    return objective.discriminator_loss(d_params, state.g_params, {}, batch,
+                                        rng, 0, state.hparams)
+
+  loss, (metrics, _) = d_loss(objective, state.d_params)
+  loss_off, (metrics_off, _) = d_loss(off, state.d_params)
+  # Same draws: the loss moves by exactly minus the logged information.
+  np.testing.assert_allclose(loss - loss_off, -metrics['q_real_information'],
+                             rtol=1e-5, atol=1e-6)
+  assert 'q_real_information' not in metrics_off
+  grads = jax.grad(lambda d: d_loss(objective, d)[0])(state.d_params)
+  grads_off = jax.grad(lambda d: d_loss(off, d)[0])(state.d_params)
+  diff = jax.tree.map(lambda a, b: float(jnp.abs(a - b).max()),
+                      grads, grads_off)['params']
+  assert diff['aux_out']['kernel'] > 0
+  # D's real/fake head does not see the term; G's loss does not change.
+  assert diff[f'Dense_{len(objective.config.model.d_widths)}']['kernel'] == 0
+  g_loss = lambda o: o.generator_loss(state.g_params, state.d_params, {},
+                                      batch, rng, 0, state.hparams)[0]
+  assert g_loss(objective) == g_loss(off)
+
+
+def test_real_consistency_term():
+  _, dataset, objective, state = build(
+      'infogan', **{'infogan.real_consistency_weight': 2.0,
+                    'infogan.real_consistency_noise_std': 0.3})
+  _, _, off, _ = build('infogan')
+  batch = {k: jnp.asarray(v[:16]) for k, v in dataset.train.items()}
+
+  def d_loss(objective, d_params):
+    return objective.discriminator_loss(d_params, state.g_params, {}, batch,
+                                        jax.random.PRNGKey(4), 0,
+                                        state.hparams)
+
+  loss, (metrics, _) = d_loss(objective, state.d_params)
+  loss_off, _ = d_loss(off, state.d_params)
+  assert metrics['q_real_consistency'] > 0
+  np.testing.assert_allclose(loss - loss_off,
+                             2.0 * metrics['q_real_consistency'], rtol=1e-5,
+                             atol=1e-6)
+  grads = jax.grad(lambda d: d_loss(objective, d)[0])(state.d_params)
+  grads_off = jax.grad(lambda d: d_loss(off, d)[0])(state.d_params)
+  diff = jax.tree.map(lambda a, b: float(jnp.abs(a - b).max()),
+                      grads, grads_off)['params']
+  assert diff['aux_out']['kernel'] > 0
+  assert diff[f'Dense_{len(objective.config.model.d_widths)}']['kernel'] == 0
+
+
+def test_adversarial_real_perturbation_moves_q_most():
+  _, dataset, objective, state = build(
+      'infogan', **{'infogan.real_consistency_weight': 1.0,
+                    'infogan.real_consistency_adversarial_norm': 0.7})
+  real = jnp.asarray(dataset.train['x'][:16])
+  _, q = objective.discriminator.apply(state.d_params, real, train=False)
+  target = q[:, :10]
+  noise_rng, d_rng = jax.random.split(jax.random.PRNGKey(5))
+  adversarial = objective.real_perturbation(
+      state.d_params, real, target, noise_rng, d_rng, 0, state.hparams)
+  norms = jnp.sqrt(jnp.sum(jnp.square(adversarial), axis=(1, 2, 3)))
+  np.testing.assert_allclose(norms, 0.7, rtol=1e-5)
+  random = jax.random.normal(jax.random.PRNGKey(6), real.shape)
+  random *= 0.7 / jnp.sqrt(jnp.sum(jnp.square(random), axis=(1, 2, 3),
+                                   keepdims=True))
+
+  def moved(r):
+    _, q = objective.d_logits(state.d_params, real + r, None, d_rng, 0,
+                              state.hparams)
+    return losses.code_consistency_loss(target_logits=target,
+                                        logits=q[:, :10])
+  assert moved(adversarial) > 1.5 * moved(random)
 
 
 @pytest.fixture(scope='module')

@@ -306,3 +306,66 @@ def test_code_loss_check_grads(name):
     args = (jnp.asarray(CODE_MEAN), jnp.asarray(CODE_LOG_STD))
   jtu.check_grads(fn, args, order=2, modes=['fwd', 'rev'], atol=1e-2,
                   rtol=1e-2, eps=1e-3)
+
+
+def _np_code_information(logits):
+  logits = np.asarray(logits, np.float64)
+  probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+  marginal = probs.mean(axis=0)
+  marginal_entropy = -np.sum(marginal * np.log(marginal))
+  conditional_entropy = -np.mean(np.sum(probs * np.log(probs), axis=1))
+  return marginal_entropy - conditional_entropy
+
+
+@TRANSFORMS
+def test_code_information_loss_golden(transform):
+  got = transform(lambda l: losses.code_information_loss(l))(CODE_LOGITS)
+  np.testing.assert_allclose(got, -_np_code_information(CODE_LOGITS),
+                             rtol=1e-5, atol=1e-5)
+
+
+def test_code_information_loss_bounds():
+  # Confident and even over the K codes: I = log K, the minimum of the loss.
+  k = 4
+  sure = 50.0 * jax.nn.one_hot(jnp.arange(8) % k, k)
+  np.testing.assert_allclose(losses.code_information_loss(sure), -np.log(k),
+                             rtol=1e-5)
+  # Confident but all in one code, or uncertain: no information.
+  np.testing.assert_allclose(
+      losses.code_information_loss(50.0 * jax.nn.one_hot(jnp.zeros(8), k)),
+      0.0, atol=1e-5)
+  np.testing.assert_allclose(losses.code_information_loss(jnp.zeros((8, k))),
+                             0.0, atol=1e-6)
+
+
+def test_code_information_loss_check_grads():
+  jtu.check_grads(losses.code_information_loss, (jnp.asarray(CODE_LOGITS),),
+                  order=2, modes=['fwd', 'rev'], atol=1e-2, rtol=1e-2,
+                  eps=1e-3)
+
+
+def _np_kl(target_logits, logits):
+  def log_softmax(l):
+    l = np.asarray(l, np.float64)
+    return l - np.log(np.exp(l).sum(axis=1, keepdims=True))
+  p, q = log_softmax(target_logits), log_softmax(logits)
+  return np.mean(np.sum(np.exp(p) * (p - q), axis=1))
+
+
+@TRANSFORMS
+def test_code_consistency_loss_golden(transform):
+  moved = CODE_LOGITS[::-1].copy()
+  got = transform(lambda t, l: losses.code_consistency_loss(
+      target_logits=t, logits=l))(CODE_LOGITS, moved)
+  np.testing.assert_allclose(got, _np_kl(CODE_LOGITS, moved), rtol=1e-5,
+                             atol=1e-5)
+  # Zero when the code does not move, whatever the logits' offset.
+  np.testing.assert_allclose(losses.code_consistency_loss(
+      target_logits=CODE_LOGITS, logits=CODE_LOGITS + 3.0), 0.0, atol=1e-6)
+
+
+def test_code_consistency_loss_check_grads():
+  fn = lambda l: losses.code_consistency_loss(
+      target_logits=jnp.asarray(CODE_LOGITS[::-1].copy()), logits=l)
+  jtu.check_grads(fn, (jnp.asarray(CODE_LOGITS),), order=2,
+                  modes=['fwd', 'rev'], atol=1e-2, rtol=1e-2, eps=1e-3)
