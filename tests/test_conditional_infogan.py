@@ -208,6 +208,17 @@ def test_learned_continuous_std_is_clipped():
   np.testing.assert_allclose(past, loss)
 
 
+def assert_term_reaches_q_head_only(objective, off, d_loss, d_params):
+  """The d-side gradients with and without a real-digit term differ in Q's
+  head but not in D's real/fake head."""
+  grads = jax.grad(lambda d: d_loss(objective, d)[0])(d_params)
+  grads_off = jax.grad(lambda d: d_loss(off, d)[0])(d_params)
+  diff = jax.tree.map(lambda a, b: float(jnp.abs(a - b).max()),
+                      grads, grads_off)['params']
+  assert diff['aux_out']['kernel'] > 0
+  assert diff[f'Dense_{len(objective.config.model.d_widths)}']['kernel'] == 0
+
+
 def test_real_information_term_trains_q_only():
   _, dataset, objective, state = build(
       'infogan', **{'infogan.real_information_weight': 1.0})
@@ -225,13 +236,8 @@ def test_real_information_term_trains_q_only():
   np.testing.assert_allclose(loss - loss_off, -metrics['q_real_information'],
                              rtol=1e-5, atol=1e-6)
   assert 'q_real_information' not in metrics_off
-  grads = jax.grad(lambda d: d_loss(objective, d)[0])(state.d_params)
-  grads_off = jax.grad(lambda d: d_loss(off, d)[0])(state.d_params)
-  diff = jax.tree.map(lambda a, b: float(jnp.abs(a - b).max()),
-                      grads, grads_off)['params']
-  assert diff['aux_out']['kernel'] > 0
   # D's real/fake head does not see the term; G's loss does not change.
-  assert diff[f'Dense_{len(objective.config.model.d_widths)}']['kernel'] == 0
+  assert_term_reaches_q_head_only(objective, off, d_loss, state.d_params)
   g_loss = lambda o: o.generator_loss(state.g_params, state.d_params, {},
                                       batch, rng, 0, state.hparams)[0]
   assert g_loss(objective) == g_loss(off)
@@ -255,12 +261,7 @@ def test_real_consistency_term():
   np.testing.assert_allclose(loss - loss_off,
                              2.0 * metrics['q_real_consistency'], rtol=1e-5,
                              atol=1e-6)
-  grads = jax.grad(lambda d: d_loss(objective, d)[0])(state.d_params)
-  grads_off = jax.grad(lambda d: d_loss(off, d)[0])(state.d_params)
-  diff = jax.tree.map(lambda a, b: float(jnp.abs(a - b).max()),
-                      grads, grads_off)['params']
-  assert diff['aux_out']['kernel'] > 0
-  assert diff[f'Dense_{len(objective.config.model.d_widths)}']['kernel'] == 0
+  assert_term_reaches_q_head_only(objective, off, d_loss, state.d_params)
 
 
 def test_adversarial_real_perturbation_moves_q_most():
