@@ -33,7 +33,7 @@ def main(argv):
   if _THREADS.value:
     # Before JAX starts its CPU client, so its thread pools see the mask.
     os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:_THREADS.value]))
-  from gan_jax import benchmark  # pylint: disable=g-import-not-at-top
+  from gan_jax.research import benchmark  # pylint: disable=g-import-not-at-top
   result = benchmark.run_benchmark(
       _CONFIG.value, steps_per_call=_STEPS_PER_CALL.value,
       repeats=_REPEATS.value, compare_torch=_COMPARE_TORCH.value,

@@ -64,7 +64,7 @@ def chunk_seconds(batch_size, population=1, repeats=3):
   import numpy as np  # pylint: disable=g-import-not-at-top
   from configs import mixture  # pylint: disable=g-import-not-at-top
   from gan_jax import objectives  # pylint: disable=g-import-not-at-top
-  from gan_jax import train  # pylint: disable=g-import-not-at-top
+  from gan_jax.core import train  # pylint: disable=g-import-not-at-top
   from gan_jax.objectives import base  # pylint: disable=g-import-not-at-top
   config = mixture.get_config()
   config.batch_size = batch_size

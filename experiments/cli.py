@@ -6,8 +6,8 @@ from absl import app
 from absl import flags
 from absl import logging
 
-from gan_jax import errors
-from gan_jax import parallel
+from gan_jax.core import errors
+from gan_jax.core import parallel
 
 
 def main_with_user_errors(main):

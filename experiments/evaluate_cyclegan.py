@@ -10,8 +10,8 @@ import json
 from absl import flags
 
 from experiments import cli
-from gan_jax import cyclegan_eval
-from gan_jax import errors
+from gan_jax.evaluation import cyclegan as cyclegan_eval
+from gan_jax.core import errors
 
 _WORKDIR = flags.DEFINE_string('workdir', None, 'A trained CycleGAN run.')
 _CLASSIFIER_STEPS = flags.DEFINE_integer(

@@ -12,7 +12,7 @@ from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax import evaluation
 
 _CONFIG = config_flags.DEFINE_config_file(

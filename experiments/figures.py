@@ -9,7 +9,7 @@ gan_jax.figures for what each figure runs.
 from absl import flags
 
 from experiments import cli
-from gan_jax import figures
+from gan_jax.research import figures
 
 _OUT = flags.DEFINE_string('out', None,
                            'Directory for the PNGs and summary.md.')

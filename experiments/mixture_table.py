@@ -13,7 +13,7 @@ from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
-from gan_jax import mixture_table
+from gan_jax.research import mixture_table
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/mixture.py', 'Base config for every run.')

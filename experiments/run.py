@@ -10,8 +10,8 @@ from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
-from gan_jax import parallel
-from gan_jax import train
+from gan_jax.core import parallel
+from gan_jax.core import train
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Config file, e.g. configs/vanilla.py.', lock_config=True)

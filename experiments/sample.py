@@ -12,9 +12,9 @@ import jax
 import numpy as np
 
 from experiments import cli
-from gan_jax import errors
-from gan_jax import rejection
-from gan_jax import train
+from gan_jax.core import errors
+from gan_jax.evaluation import rejection
+from gan_jax.core import train
 
 _WORKDIR = flags.DEFINE_string('workdir', None, 'A trained run directory.')
 _NUM_SAMPLES = flags.DEFINE_integer('num_samples', 64, 'How many samples.')

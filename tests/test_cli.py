@@ -7,7 +7,7 @@ import jax
 import numpy as np
 import pytest
 
-from gan_jax import train
+from gan_jax.core import train
 from tests.conftest import tiny_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

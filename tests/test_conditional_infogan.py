@@ -9,11 +9,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax import evaluation
 from gan_jax import losses
 from gan_jax import objectives
-from gan_jax import train
+from gan_jax.core import train
 from gan_jax.objectives import base
 from tests.conftest import tiny_config
 

@@ -12,14 +12,14 @@ import pytest
 import scipy.linalg
 import tensorflow_datasets as tfds
 
-from gan_jax import cyclegan_eval
+from gan_jax.evaluation import cyclegan as cyclegan_eval
 from gan_jax import evaluation
 from gan_jax import data
-from gan_jax import errors
-from gan_jax import image_pool
+from gan_jax.core import errors
+from gan_jax.objectives import image_pool
 from gan_jax import losses
 from gan_jax import objectives
-from gan_jax import train
+from gan_jax.core import train
 from gan_jax.models import resnet
 from gan_jax.objectives import base
 from tests.conftest import tiny_config

@@ -10,7 +10,7 @@ from sklearn import datasets as sk_datasets
 import tensorflow_datasets as tfds
 
 from gan_jax import data
-from gan_jax import errors
+from gan_jax.core import errors
 
 
 @pytest.fixture(scope='module')

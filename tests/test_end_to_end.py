@@ -9,9 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax import objectives
-from gan_jax import train
+from gan_jax.core import train
 from gan_jax.objectives import vanilla
 from tests.conftest import tiny_config
 

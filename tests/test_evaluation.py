@@ -9,7 +9,7 @@ import pytest
 import scipy.linalg
 
 from gan_jax import data
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax import evaluation
 from tests.conftest import tiny_config
 

@@ -8,10 +8,10 @@ import jax
 import numpy as np
 import pytest
 
-from gan_jax import errors
-from gan_jax import figures
+from gan_jax.core import errors
+from gan_jax.research import figures
 from gan_jax import objectives
-from gan_jax import train
+from gan_jax.core import train
 from gan_jax.objectives import base
 from tests.conftest import tiny_config
 

@@ -5,11 +5,11 @@ import jax.numpy as jnp
 import pytest
 
 from configs import vanilla
-from gan_jax import benchmark
-from gan_jax import errors
-from gan_jax import flops
+from gan_jax.research import benchmark
+from gan_jax.core import errors
+from gan_jax.research import flops
 from gan_jax import objectives
-from gan_jax import train
+from gan_jax.core import train
 from gan_jax.objectives import base
 
 

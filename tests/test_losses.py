@@ -7,7 +7,7 @@ from jax import test_util as jtu
 import numpy as np
 import pytest
 
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax import losses
 
 REAL = np.array([-2.0, 0.5, 3.0], np.float32)

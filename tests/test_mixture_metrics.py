@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from gan_jax import data as data_lib
-from gan_jax import errors
-from gan_jax import mixture_metrics
-from gan_jax import mixture_table
+from gan_jax.core import errors
+from gan_jax.evaluation import mixtures as mixture_metrics
+from gan_jax.research import mixture_table
 from tests.conftest import tiny_config
 
 RING = data_lib.load_dataset('ring8', seed=0, num_points=10)

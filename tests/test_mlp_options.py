@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax import models
 from gan_jax.models import mlp
 from gan_jax.objectives import base

@@ -8,11 +8,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax import errors
-from gan_jax import mixture_table
+from gan_jax.core import errors
+from gan_jax.research import mixture_table
 from gan_jax import objectives
-from gan_jax import rejection
-from gan_jax import train
+from gan_jax.evaluation import rejection
+from gan_jax.core import train
 from gan_jax.objectives import base
 from tests.conftest import tiny_config
 

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from configs import mixture
-from gan_jax import errors
-from gan_jax import parallel
-from gan_jax import sweep
-from gan_jax import train
+from gan_jax.core import errors
+from gan_jax.core import parallel
+from gan_jax.core import sweep
+from gan_jax.core import train
 from tests.conftest import tiny_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -52,7 +52,7 @@ def assert_params_close(a, b):
 def test_one_and_four_devices_agree(tmp_path):
   script = textwrap.dedent(f"""
       import jax
-      from gan_jax import errors, sweep, train
+      from gan_jax.core import errors, sweep, train
       from tests.conftest import tiny_config
       assert jax.device_count() == 4, jax.devices()
       train.train_and_evaluate(tiny_config('mixture'), {str(tmp_path / 'four')!r})

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax import theory
+from gan_jax.research import theory
 
 # Jitted once here: eager dispatch of every op per shape is what makes these
 # tests slow, not the maths.

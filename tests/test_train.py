@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gan_jax import objectives
-from gan_jax import train
+from gan_jax.core import train
 from gan_jax.objectives import base
 from tests.conftest import tiny_config
 

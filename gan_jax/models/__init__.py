@@ -1,6 +1,6 @@
 """Flax linen networks. Every module is pure: `init` makes params, `apply` uses them."""
 
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax.models import conv
 from gan_jax.models import mlp
 

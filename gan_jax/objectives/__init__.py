@@ -1,5 +1,5 @@
 """Objective registry: config.objective -> the class that supplies its losses."""
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax.objectives import base
 from gan_jax.objectives import conditional
 from gan_jax.objectives import infogan

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax import errors
+from gan_jax.core import errors
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,7 +10,7 @@ them apart by the images.
 """
 import numpy as np
 
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax.objectives import vanilla
 
 

@@ -18,8 +18,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax import errors
-from gan_jax import image_pool
+from gan_jax.core import errors
+from gan_jax.objectives import image_pool
 from gan_jax import losses
 from gan_jax.models import resnet
 from gan_jax.objectives import base

@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax import losses
 from gan_jax.objectives import base
 from gan_jax.objectives import vanilla

@@ -13,10 +13,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax import losses
 from gan_jax import models
-from gan_jax import parallel
+from gan_jax.core import parallel
 from gan_jax.objectives import base
 
 

@@ -24,10 +24,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax import evaluation
 from gan_jax import plotting
-from gan_jax import train
+from gan_jax.core import train
 
 # Classifier training: small and fixed so every run is scored the same way.
 CLASSIFIER_STEPS = 1500

@@ -8,7 +8,7 @@ import os
 import jax
 import orbax.checkpoint as ocp
 
-from gan_jax import errors
+from gan_jax.core import errors
 
 
 class CheckpointStore:

@@ -18,7 +18,7 @@ import operator
 
 import numpy as np
 
-from gan_jax import errors
+from gan_jax.core import errors
 
 KINDS = ('image', 'points')
 

@@ -26,12 +26,12 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from gan_jax import checkpoints
-from gan_jax import errors
-from gan_jax import mixture_metrics
+from gan_jax.core import checkpoints
+from gan_jax.core import errors
+from gan_jax.evaluation import mixtures as mixture_metrics
 from gan_jax import objectives
-from gan_jax import parallel
-from gan_jax import train
+from gan_jax.core import parallel
+from gan_jax.core import train
 from gan_jax.objectives import base
 
 MODES = ('sequential', 'vmap')

@@ -21,10 +21,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from gan_jax import data as data_lib
-from gan_jax import errors
-from gan_jax import flops
+from gan_jax.core import errors
+from gan_jax.research import flops
 from gan_jax import objectives
-from gan_jax import train
+from gan_jax.core import train
 from gan_jax.objectives import base
 
 MNIST_SHAPE = (28, 28, 1)

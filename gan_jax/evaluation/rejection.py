@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from gan_jax import errors
+from gan_jax.core import errors
 
 
 def acceptance_probability(logits, *, max_logit, gamma=0.0, eps=1e-6):
@@ -179,7 +179,7 @@ def enabled(config):
 def sample_trained(config, objective, state, rng, num_samples):
   """DRS samples from a trained run (experiments.sample): calibrates its D on
   the run's own training data first, as config.rejection says."""
-  from gan_jax import train  # pylint: disable=g-import-not-at-top
+  from gan_jax.core import train  # pylint: disable=g-import-not-at-top
   options = config.rejection
   check_options(options, config.model)
   d_params = state.d_params

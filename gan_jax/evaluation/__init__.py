@@ -30,9 +30,9 @@ import numpy as np
 import optax
 import scipy.optimize
 
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax import plotting
-from gan_jax import train
+from gan_jax.core import train
 
 # ----------------------------------------------------------------------------
 # The classifier.
@@ -389,7 +389,7 @@ def evaluate_run(workdir, *, num_samples=2000, seed=0, cache_dir=None,
     raise errors.ConfigError(f'num_samples must be >= 2, got {num_samples}')
   if _saved_objective(workdir) == 'cyclegan':
     # Two domains, a classifier per domain: its own evaluation.
-    from gan_jax import cyclegan_eval  # pylint: disable=g-import-not-at-top
+    from gan_jax.evaluation import cyclegan as cyclegan_eval  # pylint: disable=g-import-not-at-top
     return cyclegan_eval.evaluate_workdir(workdir)
   config, spec, objective, state = train.load_trained(workdir)
   if config.objective not in EVALUATORS:

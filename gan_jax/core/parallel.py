@@ -17,7 +17,7 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 import numpy as np
 
-from gan_jax import errors
+from gan_jax.core import errors
 
 DATA_AXIS = 'data'
 

@@ -24,12 +24,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax import losses
 from gan_jax import objectives
 from gan_jax import plotting
-from gan_jax import theory
-from gan_jax import train
+from gan_jax.research import theory
+from gan_jax.core import train
 from gan_jax.models import mlp
 from gan_jax.objectives import base
 

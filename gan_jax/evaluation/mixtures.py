@@ -8,7 +8,7 @@ PacGAN, Table 1).
 """
 import numpy as np
 
-from gan_jax import errors
+from gan_jax.core import errors
 
 NUM_SAMPLES = 2_500  # Samples drawn per trained generator in the protocol.
 NUM_STD = 3.0        # High quality: within this many stds of the nearest mode.

@@ -15,12 +15,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax import errors
-from gan_jax import mixture_metrics
+from gan_jax.core import errors
+from gan_jax.evaluation import mixtures as mixture_metrics
 from gan_jax import objectives
 from gan_jax import plotting
-from gan_jax import rejection
-from gan_jax import train
+from gan_jax.evaluation import rejection
+from gan_jax.core import train
 from gan_jax.objectives import base
 
 DATASETS = ('ring8', 'grid25')

@@ -14,7 +14,7 @@ Every loss is a scalar mean over the batch, to be minimised.
 import jax
 import jax.numpy as jnp
 
-from gan_jax import errors
+from gan_jax.core import errors
 
 
 def minimax_discriminator_loss(*, real_logits, fake_logits,

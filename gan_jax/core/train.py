@@ -17,14 +17,14 @@ import ml_collections
 import numpy as np
 import optax
 
-from gan_jax import checkpoints
+from gan_jax.core import checkpoints
 from gan_jax import data as data_lib
-from gan_jax import errors
+from gan_jax.core import errors
 from gan_jax import objectives
-from gan_jax import parallel
+from gan_jax.core import parallel
 from gan_jax import plotting
 from gan_jax.objectives import base
-from gan_jax.state import GANState
+from gan_jax.core.state import GANState
 
 OPTIMIZERS = ('adam', 'sgd')
 

@@ -1,0 +1,1 @@
+"""Core: the train state, the step, the loop, parallelism, checkpoints, config rules."""
