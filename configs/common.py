@@ -1,9 +1,15 @@
-"""Fields every config shares; each configs/<name>.py starts from these."""
+"""Config blocks: the fields every run shares, plus one block per model family.
+
+Each configs/<name>.py starts from `base_config()`, adds its model block and
+its objective's own fields, and holds only fields its code reads. The rules
+every field must satisfy are in gan_jax/core/config_rules.py (shared),
+gan_jax/models/__init__.py (model blocks) and each objective's CONFIG_RULES.
+"""
 import ml_collections
 
 
 def base_config():
-  """Defaults shared by all objectives (overridden per config file)."""
+  """Fields every objective reads."""
   config = ml_collections.ConfigDict()
   config.objective = 'vanilla'     # Which objective: see gan_jax.objectives.OBJECTIVES.
   config.dataset = 'digits'        # Which dataset: see gan_jax.data.DATASETS.
@@ -11,10 +17,7 @@ def base_config():
   config.num_steps = 3000          # Training iterations (k D steps + 1 G step each).
   config.batch_size = 64           # Minibatch size m of Algorithm 1.
   config.d_steps = 1               # k: D steps per G step (Algorithm 1).
-  config.generator_loss = 'non_saturating'  # 'minimax' (saturating) or 'non_saturating'.
-  config.real_label_smoothing = 0.0  # One-sided smoothing: D's real target is 1 - this.
-  config.instance_noise_std = 0.0  # Std of Gaussian noise added to D's inputs.
-  config.instance_noise_anneal_steps = 0  # Decay that std linearly to 0 over this many steps (0: constant).
+  config.gan_loss = 'non_saturating'  # Adversarial loss pair: see gan_jax.losses.GAN_LOSSES.
 
   config.optimizer = ml_collections.ConfigDict()
   config.optimizer.name = 'adam'   # 'adam' or 'sgd' (SGD with momentum, as the original paper).
@@ -29,18 +32,6 @@ def base_config():
   config.optimizer.decay_steps = 0  # ...then decay it linearly over this many (0: never decay)...
   config.optimizer.final_lr_fraction = 0.0  # ...to this fraction of itself.
 
-  config.model = ml_collections.ConfigDict()
-  config.model.name = 'mlp'        # 'mlp' (the seeds' MLP pair) or 'dcgan' (conv pair).
-  config.model.latent_dim = 100    # Size of z.
-  config.model.g_widths = (256, 512, 1024)  # MLP generator hidden widths.
-  config.model.d_widths = (1024, 512, 256)  # MLP discriminator hidden widths.
-  config.model.dropout_rate = 0.3  # Dropout in D's hidden layers.
-  config.model.pack = 1            # PacGAN: D judges this many samples at once (vanilla only; 1: off).
-  config.model.g_activation = 'leaky_relu'  # MLP G's hidden units: 'leaky_relu' (0.2) or 'relu'.
-  config.model.g_norm = 'none'     # MLP G's normalization: 'none', 'layer' or 'batch' (drawn batch's statistics).
-  config.model.d_maxout_pieces = 1  # MLP D's units: 1 LeakyReLU, > 1 maxout of that many pieces.
-  config.model.base_features = 64  # DCGAN feature count at full resolution.
-
   config.data = ml_collections.ConfigDict()
   config.data.image_size = 0       # Resize images to this size (0: native size).
   config.data.num_points = 50_000  # Training points drawn for 2D mixtures.
@@ -53,3 +44,44 @@ def base_config():
   config.checkpoint_every = 1000   # Orbax checkpoint in WORKDIR/checkpoints.
   config.keep_checkpoints = 3      # How many recent checkpoints to keep.
   return config
+
+
+def add_instance_noise(config):
+  """Fields of the single-G/D objectives (vanilla, conditional, InfoGAN)."""
+  config.instance_noise_std = 0.0  # Std of Gaussian noise added to D's inputs.
+  config.instance_noise_anneal_steps = 0  # Decay that std linearly to 0 over this many steps (0: constant).
+  return config
+
+
+def mlp_model():
+  """The seeds' MLP pair: G 100-256-512-1024-out, D in-1024-512-256-1."""
+  model = ml_collections.ConfigDict()
+  model.name = 'mlp'               # Model family (gan_jax.models).
+  model.latent_dim = 100           # Size of z.
+  model.g_widths = (256, 512, 1024)  # Generator hidden widths.
+  model.d_widths = (1024, 512, 256)  # Discriminator hidden widths.
+  model.dropout_rate = 0.3         # Dropout in D's hidden layers.
+  model.g_activation = 'leaky_relu'  # G's hidden units: 'leaky_relu' (0.2) or 'relu'.
+  model.g_norm = 'none'            # G's normalization: 'none', 'layer' or 'batch' (drawn batch's statistics).
+  return model
+
+
+def dcgan_model():
+  """A DCGAN-style conv pair for images."""
+  model = ml_collections.ConfigDict()
+  model.name = 'dcgan'             # Model family (gan_jax.models).
+  model.latent_dim = 100           # Size of z.
+  model.base_features = 64         # Feature count at full resolution.
+  model.dropout_rate = 0.3         # Dropout in D's hidden layers.
+  return model
+
+
+def resnet_model():
+  """CycleGAN's ResNet generators and PatchGAN discriminators."""
+  model = ml_collections.ConfigDict()
+  model.name = 'resnet'            # Model family (built by objective 'cyclegan').
+  model.base_features = 64         # Width of G's and D's first layer.
+  model.num_downsamplings = 2      # Stride-2 convs in G.
+  model.num_res_blocks = 9         # Residual blocks in G.
+  model.d_layers = 3               # Stride-2 convs in D.
+  return model

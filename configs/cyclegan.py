@@ -2,7 +2,10 @@
 patches (B, 'digits-M'), unpaired, at the native 8x8.
 
 python -m experiments.run --config=configs/cyclegan.py --workdir=/tmp/cyclegan
-python -m experiments.evaluate_cyclegan --workdir=/tmp/cyclegan
+python -m experiments.evaluate --workdir=/tmp/cyclegan
+
+Expected: label preservation about 0.97 (A -> B) and 0.91 (B -> A) on the
+held-out digits (seed 0); about 3 min on 2 CPU cores.
 """
 from configs import common
 
@@ -13,7 +16,7 @@ def get_config():
   config.dataset = 'digits_m'        # Offline; or e.g. 'cycle_gan/horse2zebra' (tfds).
   config.num_steps = 2000            # Training iterations.
   config.batch_size = 16             # Images per domain per minibatch (reference: 1).
-  config.adversarial_loss = 'least_squares'  # 'least_squares' (reference) or 'log' (uses generator_loss).
+  config.gan_loss = 'least_squares'  # The reference implementation's loss.
   config.cycle_weight = 10.0         # lambda: weight of |F(G(a)) - a| + |G(F(b)) - b|.
   # Weight of |G(b) - b| + |F(a) - a|: 0.5 lambda unless overridden.
   config.identity_weight = config.get_oneway_ref('cycle_weight') * 0.5
@@ -24,7 +27,7 @@ def get_config():
   config.optimizer.decay_steps = (
       config.get_ref('num_steps') - config.optimizer.get_ref('decay_start_step'))
 
-  config.model.name = 'resnet'       # ResNet generators, PatchGAN discriminators.
+  config.model = common.resnet_model()
   config.model.base_features = 16    # Width of G's and D's first layer (reference 64).
   config.model.num_downsamplings = 1  # Stride-2 convs in G (8x8 -> 4x4).
   config.model.num_res_blocks = 2    # Residual blocks in G (reference 9 at 256x256).

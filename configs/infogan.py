@@ -2,6 +2,10 @@
 
 python -m experiments.run --config=configs/infogan.py --workdir=/tmp/infogan
 python -m experiments.evaluate --workdir=/tmp/infogan
+
+Expected: matched code accuracy about 0.89 (seed 0; the categorical code
+read as the digit class after the best one-to-one matching); about 90 s on
+2 CPU cores.
 """
 import ml_collections
 
@@ -9,10 +13,11 @@ from configs import common
 
 
 def get_config():
-  config = common.base_config()
+  config = common.add_instance_noise(common.base_config())
   config.objective = 'infogan'      # Chen et al. (2016): V(D, G) - lambda L_I(G, Q).
   config.dataset = 'digits'         # Offline; its labels are used only by evaluation.
   config.num_steps = 10000          # Training iterations (about as fast per step as vanilla).
+  config.model = common.mlp_model()
   config.model.latent_dim = 62      # Size of the incompressible noise z (the paper's MNIST size).
   # The InfoGAN paper's G: ReLU + batch norm (statistics of the batch being
   # drawn; sampling puts small requests among >= 1,000 prior draws). Seeds
@@ -24,11 +29,5 @@ def get_config():
   config.infogan.num_categories = 10  # K of the categorical code c1 ~ Cat(K).
   config.infogan.num_continuous = 2   # M continuous codes ~ U(-1, 1).
   config.infogan.mi_weight = 1.0      # lambda on the mutual-information bound L_I.
-  config.infogan.mi_warmup_steps = 0  # Ramp lambda linearly from 0 over this many steps (0: constant).
   config.infogan.continuous_weight = 0.1  # Weight of the continuous codes' term inside L_I (the paper also weights them less).
-  config.infogan.min_log_std = 0.0  # < 0: Q learns each continuous code's log std, clipped to [this, 0]; 0: unit std.
-  config.infogan.real_information_weight = 0.0  # Weight of Q's information about the unlabelled real batch (0: off).
-  config.infogan.real_consistency_weight = 0.0  # Weight of KL(Q(c|x) || Q(c|x + noise)) on real x (0: off).
-  config.infogan.real_consistency_noise_std = 0.0  # Std of that noise (images in [-1, 1]).
-  config.infogan.real_consistency_adversarial_norm = 0.0  # > 0: instead, the perturbation of this L2 norm that moves Q's code most (VAT).
   return config

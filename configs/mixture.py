@@ -9,7 +9,7 @@ from configs import common
 
 
 def get_config():
-  config = common.base_config()
+  config = common.add_instance_noise(common.base_config())
   config.objective = 'vanilla'       # V(D, G) on points instead of images.
   config.dataset = 'ring8'           # 'ring8' or 'grid25'.
   config.num_steps = 5000            # Training iterations.
@@ -18,11 +18,11 @@ def get_config():
   # Decay linearly to 0 over the whole run: the fine last steps put samples on the modes.
   config.optimizer.decay_steps = config.get_oneway_ref('num_steps')
   config.optimizer.final_lr_fraction = 0.0
+  config.model = common.mlp_model()
   config.model.latent_dim = 2        # Size of z (PacGAN's 2; 16 spreads samples between modes).
   config.model.g_widths = (128, 128, 128)  # Generator hidden widths.
   config.model.d_widths = (128, 128, 128)  # Discriminator hidden widths.
   config.model.dropout_rate = 0.0    # No dropout for the 2D MLP.
-  config.model.pack = 1              # PacGAN packing degree (4 covers more grid modes, but blurs samples).
   # G's hidden units: 'leaky_relu' or 'relu' (PacGAN's). LeakyReLU without
   # norm spreads some mass over every grid mode, which DRS then boosts.
   config.model.g_activation = 'leaky_relu'
@@ -30,7 +30,6 @@ def get_config():
   # being drawn) or 'layer'. Batch gives sharper plain samples but misses grid
   # modes, and DRS cannot create a mode G never draws.
   config.model.g_norm = 'none'
-  config.model.d_maxout_pieces = 1   # D's units: 1 LeakyReLU, > 1 maxout of that many pieces (PacGAN's 5).
   # Discriminator rejection sampling (Azadi et al., 2019) when scoring and
   # sampling: accept G's sample x with probability ~exp(logit D(x) - max logit).
   config.rejection = ml_collections.ConfigDict()

@@ -11,7 +11,7 @@ from ml_collections import config_flags
 
 from experiments import cli
 from gan_jax.core import parallel
-from gan_jax.core import train
+from gan_jax.core import loop
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Config file, e.g. configs/vanilla.py.', lock_config=True)
@@ -24,7 +24,7 @@ cli.define_distributed_flags()
 def main(argv):
   del argv
   cli.initialize_distributed()
-  train.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+  loop.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
 
 
 if __name__ == '__main__':

@@ -14,7 +14,7 @@ from ml_collections import config_flags
 
 from experiments import cli
 from gan_jax.core import errors
-from gan_jax.core import sweep
+from gan_jax import sweep
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Config file with get_config() and get_sweep().',

@@ -4,7 +4,41 @@ from gan_jax.core import errors
 from gan_jax.models import conv
 from gan_jax.models import mlp
 
+from gan_jax.core import config_rules as rules
+
+# Single-G/D model families; 'resnet' (CycleGAN's G and PatchGAN D) is built
+# by that objective.
 MODELS = ('mlp', 'dcgan')
+
+# Each family's config block (config.model.*), as field rules.
+MODEL_RULES = {
+    'mlp': {
+        'latent_dim': rules.POSITIVE_INT,
+        'g_widths': rules.Widths(),
+        'd_widths': rules.Widths(),
+        'dropout_rate': rules.Float(0.0, 1.0, open_high=True),
+        'g_activation': rules.Choice(tuple(mlp.ACTIVATIONS)),
+        'g_norm': rules.Choice(tuple(mlp.NORMS)),
+    },
+    'dcgan': {
+        'latent_dim': rules.POSITIVE_INT,
+        'base_features': rules.POSITIVE_INT,
+        'dropout_rate': rules.Float(0.0, 1.0, open_high=True),
+    },
+    'resnet': {
+        'base_features': rules.POSITIVE_INT,
+        'num_downsamplings': rules.NON_NEGATIVE_INT,
+        'num_res_blocks': rules.NON_NEGATIVE_INT,
+        'd_layers': rules.POSITIVE_INT,
+    },
+}
+
+
+def config_rules(model_config):
+  """The field rules of config.model for its family."""
+  rules.check_value('model.name', model_config.name,
+                    rules.Choice(tuple(MODEL_RULES)))
+  return {f'model.{k}': v for k, v in MODEL_RULES[model_config.name].items()}
 
 
 def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0):
@@ -14,29 +48,16 @@ def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0):
   outputs on D's trunk (InfoGAN's Q network).
   """
   if model_config.name == 'mlp':
-    # .get: configs and saved config.json files without these use the defaults.
-    g_activation = model_config.get('g_activation', 'leaky_relu')
-    g_norm = model_config.get('g_norm', 'none')
-    maxout_pieces = model_config.get('d_maxout_pieces', 1)
-    if g_activation not in mlp.ACTIVATIONS:
-      raise errors.choices_error('model.g_activation', g_activation,
-                                 mlp.ACTIVATIONS)
-    if g_norm not in mlp.NORMS:
-      raise errors.choices_error('model.g_norm', g_norm, mlp.NORMS)
-    if not isinstance(maxout_pieces, int) or maxout_pieces < 1:
-      raise errors.ConfigError('config.model.d_maxout_pieces must be a '
-                               f'positive integer, got {maxout_pieces!r}')
     return (mlp.MLPGenerator(
         output_shape=spec.example_shape,
         widths=tuple(model_config.g_widths),
         num_classes=num_classes,
         output_activation='tanh' if spec.kind == 'image' else 'linear',
-        activation=g_activation, norm=g_norm),
+        activation=model_config.g_activation, norm=model_config.g_norm),
             mlp.MLPDiscriminator(
                 widths=tuple(model_config.d_widths),
                 dropout_rate=model_config.dropout_rate,
-                num_classes=num_classes, aux_outputs=aux_outputs,
-                maxout_pieces=maxout_pieces))
+                num_classes=num_classes, aux_outputs=aux_outputs))
   if model_config.name == 'dcgan':
     if spec.kind != 'image':
       raise errors.ConfigError(

@@ -94,17 +94,12 @@ class MLPDiscriminator(nn.Module):
   num_classes: int = 0
   aux_outputs: int = 0
   aux_hidden: int = 128
-  maxout_pieces: int = 1  # > 1: maxout units (max over this many linear pieces) instead of LeakyReLU.
 
   @nn.compact
   def __call__(self, x, y=None, *, train: bool = True):
     h = concat_one_hot(x.reshape((x.shape[0], -1)), y, self.num_classes)
     for width in self.widths:
-      if self.maxout_pieces > 1:
-        h = nn.Dense(width * self.maxout_pieces)(h)
-        h = jnp.max(h.reshape((h.shape[0], width, self.maxout_pieces)), -1)
-      else:
-        h = nn.leaky_relu(nn.Dense(width)(h), negative_slope=0.2)
+      h = nn.leaky_relu(nn.Dense(width)(h), negative_slope=0.2)
       if self.dropout_rate:
         h = nn.Dropout(self.dropout_rate, deterministic=not train)(h)
     logits = nn.Dense(1)(h)[:, 0]

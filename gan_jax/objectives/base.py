@@ -1,6 +1,6 @@
 """What an objective supplies to the shared trainer, and helpers they share.
 
-The trainer (gan_jax.train) knows two sides and never an objective's name: it
+The trainer (gan_jax.core.step) knows two sides and never an objective's name: it
 ascends V for the `d` side k times, then descends it once for the `g` side.
 An objective supplies networks, their initial params, the two losses (written
 as quantities to *minimise*), and how to draw samples.
@@ -13,6 +13,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gan_jax import losses
+from gan_jax.core import config_rules
 from gan_jax.core import errors
 
 
@@ -51,8 +53,7 @@ class DataSpec:
     d = json.loads(text)
     d['example_shape'] = tuple(d['example_shape'])
     d['fields'] = tuple(d['fields'])
-    # Workdirs written before `shapes` existed have none.
-    d['shapes'] = {f: tuple(v) for f, v in d.get('shapes', {}).items()}
+    d['shapes'] = {f: tuple(v) for f, v in d['shapes'].items()}
     if d['modes'] is not None:
       d['modes'] = np.asarray(d['modes'], np.float32)
     return cls(**d)
@@ -75,10 +76,18 @@ class Objective:
   # True when sampling needs the held-out data (CycleGAN translates test
   # images); whoever builds the objective then calls `use_dataset`.
   needs_dataset: bool = False
+  # Field rules (gan_jax.core.config_rules) of this objective's own fields.
+  CONFIG_RULES: dict[str, object] = {}
+  # Scalar hyperparameters the losses read from `hparams`, as
+  # {name in state.hparams: dotted config path}. A vmapped population may
+  # vary exactly these fields (and the seed, k and the learning rates).
+  HPARAMS: dict[str, str] = {}
 
   def __init__(self, config, spec: DataSpec):
     self.config = config
     self.spec = spec
+    # The adversarial terms: a (discriminator, generator) pair on D's outputs.
+    self.gan_loss = losses.get_gan_loss(config.gan_loss)
 
   def use_dataset(self, dataset):
     """Gives the objective the loaded dataset (for sample / sample_grid)."""
@@ -102,8 +111,9 @@ class Objective:
     return {}
 
   def hparams(self):
-    """Scalar hyperparameters read by the losses, as {name: float}."""
-    return {}
+    """The HPARAMS' values in this config, as {name: float}."""
+    return {name: float(config_rules.lookup(self.config, path))
+            for name, path in self.HPARAMS.items()}
 
   def discriminator_loss(self, d_params, g_params, extra, batch, rng, step,
                          hparams):

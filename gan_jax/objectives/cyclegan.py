@@ -8,9 +8,9 @@ D_B (real B vs G(a)). The generators minimise
     + lambda_id (E|G(b) - b| + E|F(a) - a|)             identity
 
 and each discriminator minimises its own adversarial loss on real images
-against fakes drawn from a history pool of 50 (image_pool.py). Adversarial
-loss: least squares (the reference implementation's default) or the log loss
-of the original GAN. In the shared trainer's terms: the `d` side is
+against fakes drawn from a history pool of 50 (image_pool.py). The
+adversarial terms come from the `gan_loss` registry (least squares, the
+reference implementation's default, in configs/cyclegan.py). In the shared trainer's terms: the `d` side is
 {d_a, d_b}, the `g` side {g_ab, g_ba}, and `extra` holds the two pools, which
 the D loss updates.
 """
@@ -18,14 +18,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax.core import errors
-from gan_jax.objectives import image_pool
 from gan_jax import losses
+from gan_jax.core import config_rules
+from gan_jax.core import errors
 from gan_jax.models import resnet
 from gan_jax.objectives import base
-
-ADVERSARIAL_LOSSES = ('least_squares', 'log')
-MODELS = ('resnet',)
+from gan_jax.objectives import image_pool
 
 # Chance that a full pool hands D a stored image instead of the new one.
 POOL_PROBABILITY = 0.5
@@ -40,10 +38,18 @@ class CycleGAN(base.Objective):
   needs_dataset = True
   dataset_hint = ("use a two-domain dataset: 'digits_m' (offline) or "
                   "'cycle_gan/<pair>' (tfds, e.g. cycle_gan/horse2zebra)")
+  CONFIG_RULES = {
+      'cycle_weight': config_rules.NON_NEGATIVE,
+      'identity_weight': config_rules.NON_NEGATIVE,
+      'pool_size': config_rules.NON_NEGATIVE_INT,
+  }
+  HPARAMS = {'cycle_weight': 'cycle_weight',
+             'identity_weight': 'identity_weight'}
 
   def __init__(self, config, spec):
     super().__init__(config, spec)
-    self._check_config(config)
+    if config.model.name != 'resnet':
+      raise errors.choices_error('model', config.model.name, ('resnet',))
     self.shape_a = tuple(spec.shapes['a'])
     self.shape_b = tuple(spec.shapes['b'])
     self._check_shapes(config)
@@ -57,40 +63,10 @@ class CycleGAN(base.Objective):
     self.discriminator = resnet.PatchDiscriminator(
         base_features=model.base_features, num_layers=model.d_layers)
     self._check_patches(config)
-    self.least_squares = config.adversarial_loss == 'least_squares'
-    self.g_adv_fn = (losses.least_squares_generator_loss if self.least_squares
-                     else losses.GENERATOR_LOSSES[config.generator_loss])
     self.use_identity = config.identity_weight > 0
     self._test = None
 
   # -------------------------------------------------------------- checks --
-
-  def _check_config(self, config):
-    if config.adversarial_loss not in ADVERSARIAL_LOSSES:
-      raise errors.choices_error('adversarial_loss', config.adversarial_loss,
-                                 ADVERSARIAL_LOSSES)
-    if config.generator_loss not in losses.GENERATOR_LOSSES:
-      raise errors.choices_error('generator_loss', config.generator_loss,
-                                 losses.GENERATOR_LOSSES)
-    if config.model.name not in MODELS:
-      raise errors.choices_error('model', config.model.name, MODELS)
-    for field in ('cycle_weight', 'identity_weight'):
-      if not config[field] >= 0:
-        raise errors.ConfigError(
-            f'config.{field} must be >= 0, got {config[field]!r}')
-    for field, minimum in (('pool_size', 0), ('model.num_res_blocks', 0),
-                           ('model.num_downsamplings', 0),
-                           ('model.d_layers', 1), ('model.base_features', 1)):
-      parent, _, name = field.rpartition('.')
-      value = (config[parent] if parent else config)[name]
-      if not isinstance(value, int) or value < minimum:
-        raise errors.ConfigError(
-            f'config.{field} must be an integer >= {minimum}, got {value!r}')
-    for field in ('real_label_smoothing', 'instance_noise_std'):
-      if config[field]:
-        raise errors.ConfigError(
-            f"config.{field} is not supported by objective 'cyclegan'; "
-            'leave it at 0')
 
   def _check_shapes(self, config):
     if self.spec.kind != 'image' or len(self.shape_a) != 3 or len(
@@ -140,18 +116,6 @@ class CycleGAN(base.Objective):
     return {'pool_a': image_pool.init_pool(size, self.shape_a),
             'pool_b': image_pool.init_pool(size, self.shape_b)}
 
-  def hparams(self):
-    return {'cycle_weight': float(self.config.cycle_weight),
-            'identity_weight': float(self.config.identity_weight)}
-
-  def _d_adv_loss(self, real_scores, fake_scores):
-    if self.least_squares:
-      return losses.least_squares_discriminator_loss(
-          real_logits=real_scores, fake_logits=fake_scores)
-    # Halved like the reference's least-squares loss, which slows D down.
-    return 0.5 * losses.minimax_discriminator_loss(
-        real_logits=real_scores, fake_logits=fake_scores)
-
   def discriminator_loss(self, d_params, g_params, extra, batch, rng, step,
                          hparams):
     del step, hparams
@@ -168,11 +132,11 @@ class CycleGAN(base.Objective):
               'a_fake': d(d_params['d_a'], fake_a),
               'b_real': d(d_params['d_b'], real_b),
               'b_fake': d(d_params['d_b'], fake_b)}
-    loss = (self._d_adv_loss(scores['a_real'], scores['a_fake'])
-            + self._d_adv_loss(scores['b_real'], scores['b_fake']))
-    # Mean raw score (least squares) or mean D(x) (log loss) per input kind.
-    squash = (lambda s: s) if self.least_squares else jax.nn.sigmoid
-    metrics = {f'd_{k}': jnp.mean(squash(v)) for k, v in scores.items()}
+    d_loss = self.gan_loss.discriminator
+    loss = (d_loss(real_logits=scores['a_real'], fake_logits=scores['a_fake'])
+            + d_loss(real_logits=scores['b_real'], fake_logits=scores['b_fake']))
+    metrics = {f'd_{k}': jnp.mean(self.gan_loss.score(v))
+               for k, v in scores.items()}
     return loss, (metrics, {**extra, 'pool_a': pool_a, 'pool_b': pool_b})
 
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
@@ -183,8 +147,8 @@ class CycleGAN(base.Objective):
     fake_b = g(g_params['g_ab'], real_a)
     fake_a = f(g_params['g_ba'], real_b)
     d = self.discriminator.apply
-    adversarial = (self.g_adv_fn(d(d_params['d_b'], fake_b))
-                   + self.g_adv_fn(d(d_params['d_a'], fake_a)))
+    adversarial = (self.gan_loss.generator(d(d_params['d_b'], fake_b))
+                   + self.gan_loss.generator(d(d_params['d_a'], fake_a)))
     cycle = losses.cycle_consistency_loss(
         real_a=real_a, reconstructed_a=f(g_params['g_ba'], fake_b),
         real_b=real_b, reconstructed_b=g(g_params['g_ab'], fake_a))

@@ -9,78 +9,34 @@ codes ~ U(-1, 1). A Q head on D's trunk predicts the codes from an image, and
 Q's categorical head gives logits; its continuous head gives the means of a
 factored Gaussian with unit std (a freely learned std lets G and Q drive the
 likelihood to infinity on codes they agree on; a fixed one is the common
-choice and keeps lambda on the scale of the GAN loss). With
-infogan.min_log_std < 0, Q also outputs log stds, clipped to
-[min_log_std, 0], which bounds the likelihood. With
-infogan.real_information_weight > 0, Q's d-side loss also maximises the
-mutual information between Q's code and the unlabelled real batch
-(losses.code_information_loss), and with
-infogan.real_consistency_weight > 0 keeps Q's code on a real image where it
-is under Gaussian noise or under the small perturbation that moves it most
-(virtual adversarial training; losses.code_consistency_loss). Both G and Q (which
+choice and keeps lambda on the scale of the GAN loss). Both G and Q (which
 lives in the `d` side's params with D's trunk and head) descend lambda times
-the codes' negative log-likelihood; D's GAN head ascends V as usual. No
-labels are used.
+the codes' negative log-likelihood; D's GAN head takes the `gan_loss` pair
+as in every objective. No labels are used.
 """
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax.core import errors
 from gan_jax import losses
-from gan_jax.objectives import base
+from gan_jax.core import config_rules
+from gan_jax.core import errors
 from gan_jax.objectives import vanilla
-
-
-def check_codes(config):
-  codes = config.infogan
-  if not isinstance(codes.num_categories, int) or codes.num_categories < 2:
-    raise errors.ConfigError(
-        'config.infogan.num_categories must be an int >= 2, got '
-        f'{codes.num_categories!r}')
-  if not isinstance(codes.num_continuous, int) or codes.num_continuous < 1:
-    raise errors.ConfigError(
-        'config.infogan.num_continuous must be an int >= 1 (the traversal '
-        f'figure varies one), got {codes.num_continuous!r}')
-  if not codes.continuous_weight >= 0:
-    raise errors.ConfigError(
-        'config.infogan.continuous_weight must be >= 0, got '
-        f'{codes.continuous_weight!r}')
-  warmup = codes.get('mi_warmup_steps', 0)
-  if not isinstance(warmup, int) or warmup < 0:
-    raise errors.ConfigError(
-        'config.infogan.mi_warmup_steps must be an int >= 0 (0: no warm-up), '
-        f'got {warmup!r}')
-  if not codes.mi_weight >= 0:
-    raise errors.ConfigError(
-        f'config.infogan.mi_weight must be >= 0, got {codes.mi_weight!r}')
-  real_weight = codes.get('real_information_weight', 0.0)
-  if not real_weight >= 0:
-    raise errors.ConfigError(
-        'config.infogan.real_information_weight must be >= 0 (0: off), got '
-        f'{real_weight!r}')
-  for field in ('real_consistency_weight', 'real_consistency_noise_std',
-                'real_consistency_adversarial_norm'):
-    value = codes.get(field, 0.0)
-    if not value >= 0:
-      raise errors.ConfigError(
-          f'config.infogan.{field} must be >= 0 (0: off), got {value!r}')
-  min_log_std = codes.get('min_log_std', 0.0)
-  if not min_log_std <= 0:
-    raise errors.ConfigError(
-        'config.infogan.min_log_std must be <= 0 (Q\'s continuous log std is '
-        f'learned in [min_log_std, 0]; 0: unit std), got {min_log_std!r}')
 
 
 class InfoGAN(vanilla.VanillaGAN):
   """G(z, c) and D(x) with a Q head on D's trunk."""
+  CONFIG_RULES = {
+      **vanilla.VanillaGAN.CONFIG_RULES,
+      'infogan.num_categories': config_rules.Int(2),
+      # The traversal figure varies one.
+      'infogan.num_continuous': config_rules.POSITIVE_INT,
+      'infogan.mi_weight': config_rules.NON_NEGATIVE,
+      'infogan.continuous_weight': config_rules.NON_NEGATIVE,
+  }
+  HPARAMS = {**vanilla.VanillaGAN.HPARAMS, 'mi_weight': 'infogan.mi_weight'}
 
   def __init__(self, config, spec):
-    if 'infogan' not in config:
-      raise errors.ConfigError(
-          f'objective {config.objective!r} needs config.infogan.*; start from '
-          'configs/infogan.py')
-    check_codes(config)
     if spec.kind != 'image':
       raise errors.ConfigError(
           f'objective {config.objective!r} needs image data, got '
@@ -89,30 +45,9 @@ class InfoGAN(vanilla.VanillaGAN):
     self.num_categories = config.infogan.num_categories
     self.num_continuous = config.infogan.num_continuous
     self.continuous_weight = float(config.infogan.continuous_weight)
-    self.real_information_weight = float(
-        config.infogan.get('real_information_weight', 0.0))
-    self.real_consistency_weight = float(
-        config.infogan.get('real_consistency_weight', 0.0))
-    self.real_consistency_noise_std = float(
-        config.infogan.get('real_consistency_noise_std', 0.0))
-    self.real_consistency_adversarial_norm = float(
-        config.infogan.get('real_consistency_adversarial_norm', 0.0))
-    self.min_log_std = float(config.infogan.get('min_log_std', 0.0))
-    # Q's outputs: K logits, M means and, with a learned std, M log stds.
-    continuous_outputs = self.num_continuous * (2 if self.min_log_std else 1)
+    # Q's outputs: K logits and M means.
     super().__init__(config, spec,
-                     aux_outputs=self.num_categories + continuous_outputs)
-
-  def hparams(self):
-    return {**super().hparams(),
-            'mi_weight': float(self.config.infogan.mi_weight)}
-
-  def mi_weight(self, hparams, step):
-    """lambda at `step`: ramped up linearly over infogan.mi_warmup_steps."""
-    warmup = self.config.infogan.get('mi_warmup_steps', 0)
-    if not warmup:
-      return hparams['mi_weight']
-    return hparams['mi_weight'] * jnp.minimum(1.0, step / warmup)
+                     aux_outputs=self.num_categories + self.num_continuous)
 
   # Latent codes.
   def draw_codes(self, rng, num):
@@ -136,23 +71,12 @@ class InfoGAN(vanilla.VanillaGAN):
     d_params = self.discriminator.init(d_rng, x, train=False)
     return d_params, g_params
 
-  def continuous_log_std(self, q_outputs):
-    """Q's log std per continuous code: 0 (unit std) unless learned, then
-    clipped to [min_log_std, 0] so the likelihood stays bounded."""
-    if not self.min_log_std:
-      return 0.0
-    raw = q_outputs[:, self.num_categories + self.num_continuous:]
-    return jnp.clip(raw, self.min_log_std, 0.0)
-
   def mutual_information_loss(self, q_outputs, categorical, continuous):
     """lambda-free MI loss (the codes' NLL under Q) and its parts as metrics."""
     cat_loss = losses.categorical_code_loss(
         logits=q_outputs[:, :self.num_categories], codes=categorical)
-    mean = q_outputs[:, self.num_categories:
-                     self.num_categories + self.num_continuous]
     cont_loss = losses.gaussian_code_loss(
-        mean=mean, log_std=self.continuous_log_std(q_outputs),
-        codes=continuous)
+        mean=q_outputs[:, self.num_categories:], log_std=0.0, codes=continuous)
     metrics = {
         # L_I of the categorical code in nats; at most log K.
         'mi_categorical': jnp.log(self.num_categories) - cat_loss,
@@ -167,74 +91,23 @@ class InfoGAN(vanilla.VanillaGAN):
                                    continuous)
     return self.generator.apply(g_params, g_input), categorical, continuous
 
-  def real_perturbation(self, d_params, real, target_logits, noise_rng,
-                        d_rng, step, hparams):
-    """Gaussian noise of std real_consistency_noise_std or, with
-    real_consistency_adversarial_norm > 0, the perturbation of that L2 norm
-    per image that moves Q's code most (one power iteration from a random
-    direction, as virtual adversarial training does, through D's noise and
-    dropout drawn from d_rng); no gradient."""
-    noise = jax.random.normal(noise_rng, real.shape, real.dtype)
-    if not self.real_consistency_adversarial_norm:
-      return self.real_consistency_noise_std * noise
-
-    def per_image_unit(r):
-      norm = jnp.sqrt(jnp.sum(jnp.square(r), axis=tuple(range(1, r.ndim)),
-                              keepdims=True))
-      return r / (norm + 1e-12)
-
-    def moved(r):
-      _, q = self.d_logits(d_params, real + r, None, d_rng, step, hparams)
-      return losses.code_consistency_loss(
-          target_logits=target_logits, logits=q[:, :self.num_categories])
-
-    # A small probe (0.1 in [-1, 1] pixels) keeps float32 differences clear.
-    direction = jax.grad(moved)(0.1 * per_image_unit(noise))
-    return jax.lax.stop_gradient(
-        self.real_consistency_adversarial_norm * per_image_unit(direction))
-
   def discriminator_loss(self, d_params, g_params, extra, batch, rng, step,
                          hparams):
     real = batch['x']
     fake_rng, real_rng, d_fake_rng = jax.random.split(rng, 3)
     fake, categorical, continuous = self.fake_batch(g_params, fake_rng,
                                                     real.shape[0])
-    real_logits, real_q = self.d_logits(d_params, real, None, real_rng, step,
-                                        hparams)
+    real_logits, _ = self.d_logits(d_params, real, None, real_rng, step,
+                                   hparams)
     fake_logits, q_outputs = self.d_logits(d_params, fake, None, d_fake_rng,
                                            step, hparams)
-    gan_loss = losses.minimax_discriminator_loss(
-        real_logits=real_logits, fake_logits=fake_logits,
-        real_label_smoothing=hparams['real_label_smoothing'])
+    gan_loss = self.gan_loss.discriminator(real_logits=real_logits,
+                                           fake_logits=fake_logits)
     mi_loss, metrics = self.mutual_information_loss(q_outputs, categorical,
                                                     continuous)
-    metrics.update({
-        'd_real': jnp.mean(jax.nn.sigmoid(real_logits)),
-        'd_fake': jnp.mean(jax.nn.sigmoid(fake_logits)),
-    })
-    metrics['mi_weight'] = self.mi_weight(hparams, step)
-    loss = gan_loss + metrics['mi_weight'] * mi_loss
-    if self.real_information_weight:
-      # Q alone (G is not in this term) also sorts the unlabelled real batch
-      # confidently and evenly into the K codes.
-      real_information_loss = losses.code_information_loss(
-          real_q[:, :self.num_categories])
-      metrics['q_real_information'] = -real_information_loss
-      loss += self.real_information_weight * real_information_loss
-    if self.real_consistency_weight:
-      # Q's code should not move under a small perturbation of a real image
-      # (nor under another dropout mask), so it cannot cut through dense data.
-      target = jax.lax.stop_gradient(real_q[:, :self.num_categories])
-      noise_rng, d_perturbed_rng = jax.random.split(jax.random.fold_in(rng, 1))
-      perturbed = real + self.real_perturbation(
-          d_params, real, target, noise_rng, d_perturbed_rng, step, hparams)
-      _, perturbed_q = self.d_logits(d_params, perturbed, None,
-                                     d_perturbed_rng, step, hparams)
-      consistency = losses.code_consistency_loss(
-          target_logits=target, logits=perturbed_q[:, :self.num_categories])
-      metrics['q_real_consistency'] = consistency
-      loss += self.real_consistency_weight * consistency
-    return loss, (metrics, extra)
+    metrics.update({'d_real': jnp.mean(self.gan_loss.score(real_logits)),
+                    'd_fake': jnp.mean(self.gan_loss.score(fake_logits))})
+    return gan_loss + hparams['mi_weight'] * mi_loss, (metrics, extra)
 
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
                      hparams):
@@ -245,8 +118,8 @@ class InfoGAN(vanilla.VanillaGAN):
                                            hparams)
     mi_loss, _ = self.mutual_information_loss(q_outputs, categorical,
                                               continuous)
-    loss = (self.g_loss_fn(fake_logits)
-            + self.mi_weight(hparams, step) * mi_loss)
+    loss = (self.gan_loss.generator(fake_logits)
+            + hparams['mi_weight'] * mi_loss)
     return loss, ({}, extra)
 
   # Sampling.

@@ -2,20 +2,17 @@
 
   V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))],
 
-D ascends it; G descends it (minimax) or minimises -E[log D(G(z))]
-(non-saturating). Optional one-sided label smoothing, instance noise and
-PacGAN packing (Lin et al., 2018): with config.model.pack = m, D scores m
-samples at once, concatenated along the last axis, all real or all fake, so
-it can see a batch's lack of variety (mode collapse) that one sample hides.
-Subclasses add conditioning by overriding `labels_for`.
+D ascends it; G descends it. The adversarial terms come from the
+`gan_loss` registry (minimax, non-saturating, least squares, ...); instance
+noise on D's inputs is this family's own term. Subclasses add conditioning
+by overriding `labels_for`.
 """
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax.core import errors
-from gan_jax import losses
 from gan_jax import models
+from gan_jax.core import config_rules
 from gan_jax.core import parallel
 from gan_jax.objectives import base
 
@@ -28,20 +25,19 @@ class VanillaGAN(base.Objective):
   """Unconditional G(z) and D(x) on images or 2D points."""
   dataset_hint = ("use a one-domain dataset such as 'digits' (two-domain "
                   "datasets are for objective 'cyclegan')")
+  CONFIG_RULES = {
+      'instance_noise_std': config_rules.NON_NEGATIVE,
+      'instance_noise_anneal_steps': config_rules.NON_NEGATIVE_INT,
+  }
+  HPARAMS = {'instance_noise_std': 'instance_noise_std'}
 
   def __init__(self, config, spec, *, num_classes=0, aux_outputs=0):
     super().__init__(config, spec)
-    if config.generator_loss not in losses.GENERATOR_LOSSES:
-      raise errors.choices_error('generator_loss', config.generator_loss,
-                                 losses.GENERATOR_LOSSES)
     self.num_classes = num_classes
     self.latent_dim = config.model.latent_dim
     self.generator, self.discriminator = models.build_pair(
         config.model, spec, num_classes=num_classes, aux_outputs=aux_outputs)
-    self.g_loss_fn = losses.GENERATOR_LOSSES[config.generator_loss]
     self.output_key = 'images' if spec.kind == 'image' else 'points'
-    self.pack = config.model.get('pack', 1)
-    check_pack(self.pack, config.batch_size, num_classes, aux_outputs)
 
   # Conditioning hooks: the unconditional GAN has no labels.
   def labels_for(self, batch, rng, num):
@@ -58,23 +54,16 @@ class VanillaGAN(base.Objective):
     z = jnp.zeros((1, self.latent_dim))
     y = jnp.zeros((1,), jnp.int32) if self.num_classes else None
     g_params = self.generator.init(g_rng, z, y)
-    x = pack_samples(jnp.zeros((self.pack, *self.spec.example_shape)),
-                     self.pack)
+    x = jnp.zeros((1, *self.spec.example_shape))
     d_params = self.discriminator.init(d_rng, x, y, train=False)
     return d_params, g_params
-
-  def hparams(self):
-    return {
-        'instance_noise_std': float(self.config.instance_noise_std),
-        'real_label_smoothing': float(self.config.real_label_smoothing),
-    }
 
   def d_logits(self, d_params, x, y, rng, step, hparams):
     """D's logits on x, through instance noise and (training) dropout."""
     noise_rng, dropout_rng = jax.random.split(rng)
     std = base.annealed(hparams['instance_noise_std'], step,
                         self.config.instance_noise_anneal_steps)
-    x = pack_samples(base.add_instance_noise(noise_rng, x, std), self.pack)
+    x = base.add_instance_noise(noise_rng, x, std)
     return self.discriminator.apply(
         d_params, x, y, train=True, rngs={'dropout': dropout_rng})
 
@@ -89,13 +78,10 @@ class VanillaGAN(base.Objective):
     real_logits = self.d_logits(d_params, real, real_y, real_rng, step, hparams)
     fake_logits = self.d_logits(d_params, fake, fake_y, fake_rng, step,
                                 hparams)
-    loss = losses.minimax_discriminator_loss(
-        real_logits=real_logits, fake_logits=fake_logits,
-        real_label_smoothing=hparams['real_label_smoothing'])
-    metrics = {
-        'd_real': jnp.mean(jax.nn.sigmoid(real_logits)),
-        'd_fake': jnp.mean(jax.nn.sigmoid(fake_logits)),
-    }
+    loss = self.gan_loss.discriminator(real_logits=real_logits,
+                                       fake_logits=fake_logits)
+    metrics = {'d_real': jnp.mean(self.gan_loss.score(real_logits)),
+               'd_fake': jnp.mean(self.gan_loss.score(fake_logits))}
     return loss, (metrics, extra)
 
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
@@ -105,7 +91,7 @@ class VanillaGAN(base.Objective):
     y = self.labels_for(batch, y_rng, num)
     fake = self.generator.apply(g_params, self.latent(z_rng, num), y)
     fake_logits = self.d_logits(d_params, fake, y, d_rng, step, hparams)
-    loss = self.g_loss_fn(fake_logits)
+    loss = self.gan_loss.generator(fake_logits)
     return loss, ({}, extra)
 
   def generator_batches(self, num):
@@ -117,7 +103,7 @@ class VanillaGAN(base.Objective):
     cut, and a short last chunk is avoided by splitting into equal ones.
     """
     chunk, drawn = GENERATE_CHUNK, num
-    if self.config.model.get('g_norm', 'none') == 'batch':
+    if getattr(self.generator, 'norm', None) == 'batch':
       drawn = max(num, GENERATE_CHUNK)
       if 0 < drawn % chunk < chunk // 2:
         chunk = -(-drawn // -(-drawn // chunk))  # Equal chunks.
@@ -148,27 +134,3 @@ class VanillaGAN(base.Objective):
       return {'points': self.generate(g_params, rng, 2500)}
     images = self.generate(g_params, rng, 64)
     return {'images': images.reshape((8, 8, *images.shape[1:]))}
-
-
-def check_pack(pack, batch_size, num_classes, aux_outputs):
-  if not isinstance(pack, int) or pack < 1:
-    raise errors.ConfigError(
-        f'config.model.pack must be a positive integer, got {pack!r}')
-  if pack > 1 and batch_size % pack:
-    raise errors.ConfigError(
-        f'config.batch_size ({batch_size}) must be divisible by '
-        f'config.model.pack ({pack})')
-  if pack > 1 and (num_classes or aux_outputs):
-    raise errors.ConfigError(
-        'config.model.pack > 1 needs an unconditional GAN without auxiliary '
-        'outputs (objective vanilla); use pack = 1')
-
-
-def pack_samples(x, pack):
-  """(B, ..., C) -> (B / pack, ..., pack * C): each group of `pack`
-  consecutive samples becomes one input, concatenated on the last axis."""
-  if pack == 1:
-    return x
-  grouped = x.reshape((x.shape[0] // pack, pack, *x.shape[1:]))
-  grouped = jnp.moveaxis(grouped, 1, -2)
-  return grouped.reshape((*grouped.shape[:-2], pack * x.shape[-1]))

@@ -1,0 +1,120 @@
+"""The one build sequence: config -> checked rules -> dataset -> objective ->
+initial state. Every entry point, the sweep, the tests and the research code
+get a run from `build_run` (fresh) or `load_trained` (a workdir's latest
+checkpoint); none repeats the sequence.
+"""
+import dataclasses
+import json
+import os
+from typing import Any
+
+import jax
+import ml_collections
+
+from gan_jax import data as data_lib
+from gan_jax.data import batching
+from gan_jax import losses
+from gan_jax import models
+from gan_jax import objectives
+from gan_jax.core import checkpoints
+from gan_jax.core import config_rules
+from gan_jax.core import errors
+from gan_jax.core import parallel
+from gan_jax.core import step as step_lib
+from gan_jax.core.state import GANState
+from gan_jax.objectives import base
+
+
+@dataclasses.dataclass
+class Run:
+  """What one training run is made of."""
+  config: ml_collections.ConfigDict
+  dataset: Any  # gan_jax.data.Dataset
+  spec: base.DataSpec
+  objective: base.Objective
+  state: GANState
+
+
+def check_config(config):
+  """Checks every field rule (shared, model family, objective) before any
+  work; raises a one-line ConfigError."""
+  config_rules.check_value('objective', config.objective,
+                           config_rules.Choice(tuple(objectives.OBJECTIVES)))
+  config_rules.check_value('dataset', config.dataset,
+                           config_rules.Choice(tuple(data_lib.DATASETS)))
+  objective_cls = objectives.OBJECTIVES[config.objective]
+  rules = {**config_rules.SHARED_RULES,
+           'gan_loss': config_rules.Choice(tuple(losses.GAN_LOSSES)),
+           **models.config_rules(config.model),
+           **objective_cls.CONFIG_RULES}
+  config_rules.check(config, rules)
+
+
+def load_dataset(config):
+  return data_lib.load_dataset(
+      config.dataset, seed=config.seed,
+      image_size=config.data.image_size or None,
+      num_points=config.data.num_points,
+      test_fraction=config.data.test_fraction,
+      data_dir=config.data.data_dir or None)
+
+
+def create_train_state(objective, config):
+  """A fresh GANState for `objective`, all randomness from config.seed."""
+  rng = jax.random.PRNGKey(config.seed)
+  init_rng, extra_rng, train_rng = jax.random.split(rng, 3)
+  d_params, g_params = objective.init_params(init_rng)
+  opt = config.optimizer
+  return GANState.create(
+      rng=train_rng,
+      d_params=d_params,
+      g_params=g_params,
+      d_tx=step_lib.make_optimizer(opt, opt.d_learning_rate, config.d_steps),
+      g_tx=step_lib.make_optimizer(opt, opt.g_learning_rate),
+      extra=objective.init_extra(extra_rng),
+      hparams=objective.hparams())
+
+
+def build_run(config, *, mesh=None):
+  """A fresh Run for `config`: rules checked, data loaded, state initialised."""
+  check_config(config)
+  dataset = load_dataset(config)
+  batching.check_batch_fits(dataset, config.batch_size)
+  if mesh is not None:
+    parallel.check_batch_divides(config.batch_size, mesh)
+  spec = base.DataSpec.from_dataset(dataset)
+  objective = objectives.make_objective(config, spec)
+  objective.use_dataset(dataset)
+  return Run(config, dataset, spec, objective,
+             create_train_state(objective, config))
+
+
+def save_run_description(workdir, config, spec):
+  """config.json and data_spec.json: all experiments.sample/evaluate need."""
+  with open(os.path.join(workdir, 'config.json'), 'w') as f:
+    f.write(config.to_json_best_effort(indent=2))
+  with open(os.path.join(workdir, 'data_spec.json'), 'w') as f:
+    f.write(spec.to_json())
+
+
+def load_config(workdir):
+  """The config a workdir was trained with (its config.json)."""
+  config_path = os.path.join(workdir, 'config.json')
+  if not os.path.exists(config_path):
+    raise errors.CheckpointError(
+        f'{workdir!r} holds no trained run (no config.json); train first with '
+        'python -m experiments.run --config=... --workdir=...')
+  with open(config_path) as f:
+    return ml_collections.ConfigDict(json.load(f))
+
+
+def load_trained(workdir):
+  """The Run saved in `workdir`, its state read from the latest checkpoint."""
+  config = load_config(workdir)
+  run = build_run(config)
+  store = checkpoints.CheckpointStore(workdir, read_only=True)
+  try:
+    run.state = store.restore(run.state)
+  finally:
+    store.close()
+  return run

@@ -1,0 +1,151 @@
+"""Config rules in one place: a declarative table of field rules.
+
+Every config is checked against the shared table plus its objective's and
+its model family's rules before any work; each broken rule is a one-line
+ConfigError naming the field, what is valid and what was given. Rules that
+tie two fields together (a batch that divides by the device count) stay in
+code next to what needs them.
+"""
+import dataclasses
+import math
+from typing import Any
+
+from gan_jax.core import errors
+
+
+@dataclasses.dataclass(frozen=True)
+class Int:
+  """An integer (bools rejected) >= minimum."""
+  minimum: int = 0
+
+  def problem(self, value):
+    if isinstance(value, bool) or not isinstance(value, int) or (
+        value < self.minimum):
+      if self.minimum == 1:
+        return 'must be a positive integer'
+      return f'must be an integer >= {self.minimum}'
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Float:
+  """A finite number in a range; `open_low`/`open_high` exclude the ends."""
+  low: float = -math.inf
+  high: float = math.inf
+  open_low: bool = False
+  open_high: bool = False
+
+  def problem(self, value):
+    ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+          and math.isfinite(value)
+          and (value > self.low if self.open_low else value >= self.low)
+          and (value < self.high if self.open_high else value <= self.high))
+    if ok:
+      return None
+    if self.high == math.inf:
+      return f"must be {'>' if self.open_low else '>='} {self.low:g}"
+    return (f"must be in {'(' if self.open_low else '['}{self.low:g}, "
+            f"{self.high:g}{')' if self.open_high else ']'}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+  """One of a fixed set of names."""
+  choices: tuple[Any, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Widths:
+  """A non-empty sequence of positive layer widths."""
+
+  def problem(self, value):
+    if (isinstance(value, (tuple, list)) and value
+        and all(isinstance(w, int) and not isinstance(w, bool) and w > 0
+                for w in value)):
+      return None
+    return 'must be a non-empty tuple of positive integers'
+
+
+@dataclasses.dataclass(frozen=True)
+class Text:
+  """Any string (paths, for example)."""
+
+  def problem(self, value):
+    return None if isinstance(value, str) else 'must be a string'
+
+
+POSITIVE_INT = Int(1)
+NON_NEGATIVE_INT = Int(0)
+NON_NEGATIVE = Float(0.0)
+POSITIVE = Float(0.0, open_low=True)
+FRACTION = Float(0.0, 1.0)
+
+# Fields every config has.
+SHARED_RULES = {
+    'seed': NON_NEGATIVE_INT,
+    'num_steps': POSITIVE_INT,
+    'batch_size': POSITIVE_INT,
+    'd_steps': POSITIVE_INT,
+    'optimizer.name': Choice(('adam', 'sgd')),
+    'optimizer.d_learning_rate': POSITIVE,
+    'optimizer.g_learning_rate': POSITIVE,
+    'optimizer.b1': Float(0.0, 1.0, open_high=True),
+    'optimizer.b2': Float(0.0, 1.0, open_high=True),
+    'optimizer.momentum': Float(0.0, 1.0, open_high=True),
+    'optimizer.decay_start_step': NON_NEGATIVE_INT,
+    'optimizer.decay_steps': NON_NEGATIVE_INT,
+    'optimizer.final_lr_fraction': FRACTION,
+    'data.image_size': NON_NEGATIVE_INT,
+    'data.num_points': POSITIVE_INT,
+    'data.test_fraction': Float(0.0, 1.0, open_low=True, open_high=True),
+    'data.data_dir': Text(),
+    'steps_per_call': POSITIVE_INT,
+    'log_every': POSITIVE_INT,
+    'sample_every': POSITIVE_INT,
+    'checkpoint_every': POSITIVE_INT,
+    'keep_checkpoints': POSITIVE_INT,
+}
+
+
+def lookup(config, path):
+  """config's value at a dotted path, or KeyError."""
+  value = config
+  for part in path.split('.'):
+    if part not in value:
+      raise KeyError(path)
+    value = value[part]
+  return value
+
+
+def check_value(path, value, rule):
+  """Raises a one-line ConfigError if `value` breaks `rule`."""
+  if isinstance(rule, Choice):
+    if value not in rule.choices:
+      raise errors.choices_error(path, value, rule.choices)
+    return
+  problem = rule.problem(value)
+  if problem:
+    raise errors.ConfigError(f'config.{path} {problem}, got {value!r}')
+
+
+def check(config, rules):
+  """Checks every field of `rules`; a missing field is an error too."""
+  for path, rule in rules.items():
+    try:
+      value = lookup(config, path)
+    except KeyError:
+      raise errors.ConfigError(
+          f'config.{path} is missing; start from a file in configs/ that '
+          'sets it') from None
+    check_value(path, value, rule)
+
+
+def leaf_fields(config, prefix=''):
+  """Dotted names of every leaf field of a ConfigDict."""
+  out = []
+  for key, value in config.items():
+    if hasattr(value, 'items'):
+      out.extend(leaf_fields(value, f'{prefix}{key}.'))
+    else:
+      out.append(f'{prefix}{key}')
+  return out

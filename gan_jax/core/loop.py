@@ -1,0 +1,214 @@
+"""The one training loop: P >= 1 runs side by side (P = 1 is a plain run).
+
+`train` is called by `experiments.run` (P = 1), the sweep's `--mode=vmap`,
+the mixture table, the figures and the scale benchmark. P = 1 runs the
+jitted, scanned chunk of `step.make_train_chunk`; P > 1 stacks the members'
+states on a leading axis and runs one jitted `vmap` of the same chunk, so
+one program trains the whole population. Members may differ only in values
+the state carries (seed, k, learning rates, `hparams`). Outputs go through
+`outputs.RunOutputs` (metrics, sample grids, checkpoints) at the step
+boundaries the configs ask for; `workdirs=None` trains in memory.
+"""
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gan_jax.core import build
+from gan_jax.core import errors
+from gan_jax.core import outputs
+from gan_jax.core import parallel
+from gan_jax.core import step as step_lib
+from gan_jax.data import batching
+
+
+def next_boundary(step, config, snapshot_steps=()):
+  """Steps until the next log/sample/checkpoint/snapshot boundary, at most
+  steps_per_call."""
+  boundary = config.num_steps
+  for every in (config.log_every, config.sample_every, config.checkpoint_every):
+    boundary = min(boundary, (step // every + 1) * every)
+  later = [s for s in snapshot_steps if s > step]
+  if later:
+    boundary = min(boundary, min(later))
+  return min(config.steps_per_call, boundary - step)
+
+
+def stack(trees):
+  return jax.tree.map(lambda *xs: np.stack(xs), *trees)
+
+
+def member(tree, i):
+  return jax.tree.map(lambda x: np.asarray(x[i]), tree)
+
+
+def pad_draws(indices, k_max):
+  """(steps, k, batch) -> (steps, k_max, batch), repeating minibatch k-1:
+  the extra D steps are masked off and the G step still reads the member's
+  own last minibatch."""
+  out = {}
+  for f, idx in indices.items():
+    extra = np.repeat(idx[:, -1:], k_max - idx.shape[1], axis=1)
+    out[f] = np.concatenate([idx, extra], axis=1)
+  return out
+
+
+def chunk_indices(run, first_step, num_steps):
+  config = run.config
+  return batching.chunk_indices(
+      run.dataset, batch_size=config.batch_size, d_steps=config.d_steps,
+      seed=config.seed, first_step=first_step, num_steps=num_steps)
+
+
+class Population:
+  """P runs as one program: the first run's objective and optimizers are the
+  code, every member's params, optimizer states and hparams are data."""
+
+  def __init__(self, runs, mesh):
+    self.runs, self.mesh = runs, mesh
+    self.size = len(runs)
+    self.k_max = max(r.config.d_steps for r in runs)
+    self.mixed_k = len({r.config.d_steps for r in runs}) > 1
+    datasets = [r.dataset for r in runs]
+    self.shared_data = all(
+        all(np.array_equal(d.train[f], datasets[0].train[f]) for f in d.train)
+        for d in datasets[1:])
+    objective = runs[0].objective
+    if self.size == 1:
+      self.chunk = step_lib.make_train_chunk(objective, mesh=mesh)
+      self.data = parallel.replicate(datasets[0].train, mesh)
+    else:
+      data = datasets[0].train if self.shared_data else stack(
+          [d.train for d in datasets])
+      self.data = parallel.replicate(data, mesh)
+      self.chunk = jax.jit(
+          jax.vmap(step_lib.make_chunk_fn(objective, mesh=mesh),
+                   in_axes=(0, None if self.shared_data else 0, 0)),
+          donate_argnums=(0,), out_shardings=parallel.replicated(mesh))
+
+  def place(self, states):
+    """Member states -> the device value the chunk takes."""
+    if self.size == 1:
+      return states[0]  # Already placed by `train`.
+    template = states[0]
+    stacked = []
+    for run, state in zip(self.runs, states):
+      state = state.replace(d_tx=template.d_tx, g_tx=template.g_tx)
+      if self.mixed_k:
+        state = state.replace(hparams={
+            **state.hparams,
+            'd_steps': jnp.asarray(run.config.d_steps, jnp.int32)})
+      stacked.append(jax.device_get(state))
+    shapes = [jax.tree.map(np.shape, s) for s in stacked]
+    if any(jax.tree.structure(s) != jax.tree.structure(shapes[0])
+           or s != shapes[0] for s in shapes):
+      raise errors.ConfigError(
+          'the sweep points build states of different shapes; use '
+          '--mode=sequential')
+    return parallel.replicate(stack(stacked), self.mesh)
+
+  def members(self, value):
+    """The device value -> member states (P = 1: the device state itself)."""
+    if self.size == 1:
+      return [value]
+    host = parallel.to_host(value)
+    out = []
+    for i, run in enumerate(self.runs):
+      state = member(host, i)
+      if self.mixed_k:
+        state = state.replace(hparams={k: v for k, v in state.hparams.items()
+                                       if k != 'd_steps'})
+      out.append(state.replace(d_tx=run.state.d_tx, g_tx=run.state.g_tx))
+    return out
+
+  def indices(self, step, length):
+    if self.size == 1:
+      indices = chunk_indices(self.runs[0], step, length)
+    else:
+      indices = stack([pad_draws(chunk_indices(r, step, length), self.k_max)
+                       for r in self.runs])
+    return parallel.shard_indices(indices, self.mesh)
+
+  def member_metrics(self, metrics, i):
+    return metrics if self.size == 1 else member(metrics, i)
+
+
+def train(runs, workdirs=None, *, mesh=None, snapshot_steps=(),
+          on_snapshot=None, verbose=True):
+  """Trains `runs` (build.Run, P >= 1) side by side to runs[0].config.num_steps.
+
+  With `workdirs` (one per run) each member writes and resumes a complete
+  run directory; without, training is in memory. `on_snapshot(step, states)`
+  is called at every step in `snapshot_steps` (0 included) with the member
+  states. Returns the final member states.
+  """
+  mesh = parallel.make_mesh() if mesh is None else mesh
+  config = runs[0].config
+  for run in runs:
+    parallel.check_batch_divides(run.config.batch_size, mesh)
+  population = Population(runs, mesh)
+  outs = (outputs.RunOutputs(runs, workdirs, verbose=verbose)
+          if workdirs is not None else None)
+  try:
+    states = [r.state for r in runs]
+    if len(runs) == 1:
+      # Placed before restoring, so the checkpoint is read into the same
+      # sharding.
+      states = [parallel.replicate(states[0], mesh)]
+    if outs is not None:
+      states = outs.restore(states)
+    steps = {int(s.step) for s in states}
+    if len(steps) > 1:
+      raise errors.ConfigError(
+          f'the population members resume from different steps '
+          f'{sorted(steps)}; run this sweep with --mode=sequential')
+    step = steps.pop()
+    if step >= config.num_steps:
+      if outs is not None:
+        outs.nothing_to_do(step)
+      return states
+    value = population.place(states)
+    if on_snapshot is not None and step in snapshot_steps:
+      on_snapshot(step, population.members(value))
+    if outs is not None:
+      outs.start(step)
+    while step < config.num_steps:
+      length = next_boundary(step, config, snapshot_steps)
+      new_value, metrics = population.chunk(
+          value, population.data, population.indices(step, length))
+      metrics = parallel.to_host(metrics)
+      for i, run in enumerate(runs):
+        check_finite(population.member_metrics(metrics, i), step, length,
+                     outs.last_checkpoint(i) if outs else None,
+                     name=None if len(runs) == 1 else f'run {i}')
+      value, step = new_value, step + length
+      if outs is not None:
+        outs.after_chunk(step, metrics, population.members, value)
+      if on_snapshot is not None and step in snapshot_steps:
+        on_snapshot(step, population.members(value))
+    return population.members(value)
+  finally:
+    if outs is not None:
+      outs.close()
+
+
+def check_finite(metrics, step, length, last_checkpoint, name=None):
+  bad = [k for k, v in metrics.items() if not np.all(np.isfinite(v))]
+  if bad:
+    where = f'{name}: ' if name else ''
+    raise errors.TrainingDivergedError(
+        f'{where}{bad[0]} became NaN or inf between steps {step} and '
+        f'{step + length}; training stopped. Last good checkpoint: '
+        f'{last_checkpoint or "none"} (kept). Try a lower learning rate.')
+
+
+def train_and_evaluate(config, workdir, *, mesh=None):
+  """A plain run: trains config in workdir, resuming from its latest
+  checkpoint. The step runs data parallel over `mesh` (default: every
+  visible device, on every host). Returns the final GANState."""
+  mesh = parallel.make_mesh() if mesh is None else mesh
+  build.check_config(config)
+  outputs.check_workdir_writable(workdir)
+  run = build.build_run(config, mesh=mesh)
+  return train([run], [workdir], mesh=mesh)[0]
