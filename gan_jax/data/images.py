@@ -1,0 +1,142 @@
+"""Labelled image datasets: sklearn's 8x8 `digits` (offline) and the tfds
+image sets `mnist`, `fashion_mnist`, `cifar10`.
+
+Also the pieces the two-domain sets reuse: numpy bilinear `resize_images`,
+`stratified_split` and `read_tfds_split` (tensorflow_datasets is imported
+only there, so the offline datasets never need it).
+"""
+
+import functools
+
+import numpy as np
+
+from gan_jax import data as data_lib
+from gan_jax.core import errors
+
+
+def _weight_matrix(in_size, out_size):
+  """(out, in) bilinear weights, matching jax.image.resize('bilinear').
+
+  Half-pixel centres; the triangle kernel is widened when downsampling
+  (antialiasing); weights are renormalised at the borders.
+  """
+  scale = out_size / in_size
+  kernel_scale = max(1 / scale, 1.0)
+  centres = (np.arange(out_size) + 0.5) / scale - 0.5
+  dist = np.abs(centres[:, None] - np.arange(in_size)[None, :]) / kernel_scale
+  weights = np.maximum(0.0, 1.0 - dist)
+  return weights / weights.sum(axis=1, keepdims=True)
+
+
+def resize_images(x: np.ndarray, size: int) -> np.ndarray:
+  """Bilinear resize of float (N, H, W, C) to (N, size, size, C) in numpy.
+
+  Exact and device-free, so loading never touches the accelerator.
+  """
+  _, h, w, _ = x.shape
+  if (h, w) == (size, size):
+    return x
+  wh = _weight_matrix(h, size).astype(np.float32)
+  ww = _weight_matrix(w, size).astype(np.float32)
+  out = np.einsum('ih,nhwc->niwc', wh, x)
+  out = np.einsum('jw,niwc->nijc', ww, out)
+  # Weights are convex, but float rounding can step just outside [-1, 1].
+  return np.clip(out, -1.0, 1.0).astype(np.float32)
+
+
+def stratified_split(y, test_fraction, rng):
+  """Sorted (train, test) indices holding out `test_fraction` of each class."""
+  perm = rng.permutation(len(y))
+  # Stable sort keeps the random order within each class.
+  perm = perm[np.argsort(y[perm], kind='stable')]
+  test = []
+  for c in np.unique(y):
+    idx = perm[y[perm] == c]
+    test.append(idx[:round(test_fraction * len(idx))])
+  test = np.sort(np.concatenate(test))
+  train = np.setdiff1d(np.arange(len(y)), test)
+  return train, test
+
+
+@data_lib.register_dataset('digits')
+def digits(*, seed, image_size, test_fraction, **_):
+  """sklearn's bundled 8x8 digits (1,797 images, 10 classes)."""
+  # Lazy: sklearn takes about a second to import.
+  from sklearn import datasets as skd  # pylint: disable=g-import-not-at-top
+  loaded = skd.load_digits()
+  # Pixel values are 0..16.
+  x = (loaded.images.astype(np.float32) / 8.0 - 1.0)[..., None]
+  y = loaded.target.astype(np.int32)
+  if image_size is not None:
+    x = resize_images(x, image_size)
+  train, test = stratified_split(y, test_fraction, np.random.default_rng(seed))
+  if not len(test) or not len(train):
+    raise errors.ConfigError(
+        f'test_fraction {test_fraction} leaves an empty split of the '
+        f'{len(y)} digits; valid: about 0.003..0.997')
+  return data_lib.Dataset(
+      name='digits', kind='image',
+      train={'x': x[train], 'y': y[train]},
+      test={'x': x[test], 'y': y[test]},
+      num_classes=10)
+
+
+def _import_tfds(tfds_name):
+  """The tensorflow_datasets module, or a one-line ConfigError naming the
+  optional extra and the offline datasets."""
+  try:
+    import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  except ImportError as e:
+    offline = ', '.join(data_lib.OFFLINE_DATASETS)
+    broken = ('' if e.name == 'tensorflow_datasets' else
+              f' (it failed to import: {type(e).__name__}: '
+              f'{(str(e).splitlines() or [""])[0][:120]})')
+    raise errors.ConfigError(
+        f'dataset {tfds_name!r} needs tensorflow-datasets{broken}: '
+        f"pip install -e '.[tfds]' (or use an offline dataset: {offline})"
+    ) from e
+  return tfds
+
+
+def read_tfds_split(tfds_name, split, data_dir, *, offline_alternative):
+  """(examples, source) of one tfds split via `tfds.data_source`, or a
+  one-line ConfigError when tfds is not installed or the data is not there."""
+  tfds = _import_tfds(tfds_name)
+  try:
+    source = tfds.data_source(tfds_name, split=split, data_dir=data_dir)
+    # Per-item reads: the mocked source in tfds.testing has a broken
+    # `__getitems__`, and this runs once per process.
+    return [source[i] for i in range(len(source))], source
+  except Exception as e:  # pylint: disable=broad-except
+    detail = (str(e).splitlines() or [''])[0][:120]
+    raise errors.ConfigError(
+        f'dataset {tfds_name!r} split {split!r} could not be loaded '
+        f'({type(e).__name__}: {detail}); it needs internet or a data_dir '
+        f'prepared by tfds in array_record format; {offline_alternative!r} '
+        'works offline') from e
+
+
+def _load_tfds(tfds_name, *, image_size, data_dir, **_):
+  """A TFDS image dataset read via `tfds.data_source` into numpy."""
+  splits = {}
+  for split in ('train', 'test'):
+    examples, source = read_tfds_split(tfds_name, split, data_dir,
+                                       offline_alternative='digits')
+    splits[split] = (np.stack([e['image'] for e in examples]),
+                     np.array([e['label'] for e in examples], np.int32))
+  num_classes = source.dataset_info.features['label'].num_classes
+
+  def convert(images, labels):
+    x = images.astype(np.float32) / 127.5 - 1.0
+    if image_size is not None:
+      x = resize_images(x, image_size)
+    return {'x': x, 'y': labels}
+
+  return data_lib.Dataset(
+      name=tfds_name, kind='image',
+      train=convert(*splits['train']), test=convert(*splits['test']),
+      num_classes=int(num_classes))
+
+
+for _name in ('mnist', 'fashion_mnist', 'cifar10'):
+  data_lib.register_dataset(_name)(functools.partial(_load_tfds, _name))
