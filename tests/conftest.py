@@ -36,3 +36,9 @@ def tiny_config(name, **overrides):
 @pytest.fixture
 def tiny():
   return tiny_config
+
+
+def tiny_run(name, **overrides):
+  """build_run(tiny_config(name, ...)): the one build helper of the tests."""
+  from gan_jax.core import build  # pylint: disable=g-import-not-at-top
+  return build.build_run(tiny_config(name, **overrides))

@@ -178,8 +178,7 @@ def check_int(what, value, *, minimum):
 
 
 # The families register their datasets on import; the names other code reads
-# as `data.<name>` are re-exported (see `__all__`), and `_photo_bank`, which
-# tests/test_cyclegan.py patches (see two_domain.render_on_photos).
+# as `data.<name>` are re-exported (see `__all__`).
 # pylint: disable=g-import-not-at-top,g-bad-import-order,wrong-import-position
 from gan_jax.data import batching  # noqa: E402
 from gan_jax.data import images  # noqa: E402
@@ -188,6 +187,5 @@ from gan_jax.data import two_domain  # noqa: E402
 from gan_jax.data.batching import batch_indices  # noqa: E402
 from gan_jax.data.batching import batch_indices_for_steps  # noqa: E402
 from gan_jax.data.images import resize_images  # noqa: E402
-from gan_jax.data.two_domain import _photo_bank  # noqa: E402,F401
 from gan_jax.data.two_domain import PATCH_BRIGHTNESS  # noqa: E402
 from gan_jax.data.two_domain import render_on_photos  # noqa: E402

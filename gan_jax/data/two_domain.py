@@ -54,10 +54,7 @@ def render_on_photos(gray, rng, photos=None):
     and the dimmed patch keeps it lighter than the background.
   """
   if photos is None:
-    # Read through the package: tests/test_cyclegan.py patches
-    # `data._photo_bank`. Call `_photo_bank()` directly once it patches
-    # `data.two_domain._photo_bank` instead.
-    photos = data_lib._photo_bank()  # pylint: disable=protected-access
+    photos = _photo_bank()
   n, size = gray.shape[0], gray.shape[1]
   ink = (gray + 1.0) / 2.0
   which = rng.integers(len(photos), size=n)

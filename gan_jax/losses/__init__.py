@@ -8,9 +8,23 @@
 import jax
 import jax.numpy as jnp
 
-from gan_jax.losses.adversarial import *  # pylint: disable=wildcard-import
-from gan_jax.losses.codes import *  # pylint: disable=wildcard-import
-from gan_jax.losses.reconstruction import *  # pylint: disable=wildcard-import
+from gan_jax.losses.adversarial import minimax_discriminator_loss
+from gan_jax.losses.adversarial import minimax_generator_loss
+from gan_jax.losses.adversarial import non_saturating_generator_loss
+from gan_jax.losses.adversarial import least_squares_discriminator_loss
+from gan_jax.losses.adversarial import least_squares_generator_loss
+from gan_jax.losses.adversarial import hinge_discriminator_loss
+from gan_jax.losses.adversarial import hinge_generator_loss
+from gan_jax.losses.adversarial import wasserstein_discriminator_loss
+from gan_jax.losses.adversarial import wasserstein_generator_loss
+from gan_jax.losses.adversarial import GanLoss
+from gan_jax.losses.adversarial import get_gan_loss
+from gan_jax.losses.adversarial import GAN_LOSSES
+from gan_jax.losses.codes import categorical_code_loss
+from gan_jax.losses.codes import gaussian_code_loss
+from gan_jax.losses.reconstruction import l1_loss
+from gan_jax.losses.reconstruction import cycle_consistency_loss
+from gan_jax.losses.reconstruction import identity_loss
 
 
 def density_discriminator_loss(*, logits, p_data, p_g, dx=1.0):

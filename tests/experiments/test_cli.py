@@ -7,10 +7,11 @@ import jax
 import numpy as np
 import pytest
 
-from gan_jax.core import train
+from gan_jax.core import build
+from gan_jax.core import loop
 from tests.conftest import tiny_config
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def run_module(module, *args):
@@ -22,10 +23,11 @@ def run_module(module, *args):
 @pytest.fixture(scope='module')
 def trained_workdir(tmp_path_factory):
   workdir = str(tmp_path_factory.mktemp('run'))
-  train.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
   return workdir
 
 
+@pytest.mark.slow
 def test_sample_is_deterministic_per_seed(trained_workdir, tmp_path):
   outputs = []
   for name, seed in [('a', 3), ('b', 3)]:
@@ -38,11 +40,13 @@ def test_sample_is_deterministic_per_seed(trained_workdir, tmp_path):
   assert outputs[0].min() >= -1 and outputs[0].max() <= 1
   np.testing.assert_array_equal(outputs[0], outputs[1])
   # Another seed draws other latents (checked in-process: no third launch).
-  _, _, objective, state = train.load_trained(trained_workdir)
-  other = objective.sample(state.g_params, jax.random.PRNGKey(4), 10)['images']
+  run = build.load_trained(trained_workdir)
+  other = run.objective.sample(run.state.g_params, jax.random.PRNGKey(4),
+                               10)['images']
   assert not np.array_equal(outputs[0], other)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('module, args, message', [
     ('experiments.run', ['--config=configs/vanilla.py',
                          '--config.dataset=imagenet'],
