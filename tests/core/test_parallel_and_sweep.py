@@ -1,0 +1,243 @@
+"""Scale out: data parallel over devices and processes, sweeps, populations."""
+import csv
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+
+import chex
+import jax
+import numpy as np
+import pytest
+
+from configs import mixture
+from gan_jax.core import errors
+from gan_jax import sweep
+from gan_jax.core import parallel
+from gan_jax.core import build
+from gan_jax.core import loop
+from tests.conftest import tiny_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TIMEOUT_S = 240  # Per subprocess; generous because the CI machine is shared.
+
+
+def run_python(args, env_extra=None, timeout=TIMEOUT_S):
+  env = {**os.environ, 'PYTHONPATH': ROOT, **(env_extra or {})}
+  return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+
+
+def finish(proc, timeout=TIMEOUT_S):
+  """The process's output; kills it (and fails) if it outlives `timeout`."""
+  try:
+    out, _ = proc.communicate(timeout=timeout)
+  except subprocess.TimeoutExpired:
+    proc.kill()
+    out, _ = proc.communicate()
+    pytest.fail(f'subprocess timed out after {timeout} s:\n{out[-2000:]}')
+  return proc.returncode, out
+
+
+def assert_params_close(a, b):
+  chex.assert_trees_all_close(a.d_params, b.d_params, rtol=1e-4, atol=1e-5)
+  chex.assert_trees_all_close(a.g_params, b.g_params, rtol=1e-4, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------
+# Data parallel.
+
+
+@pytest.mark.slow
+def test_one_and_four_devices_agree(tmp_path):
+  script = textwrap.dedent(f"""
+      import jax
+      from gan_jax import sweep
+      from gan_jax.core import errors, loop
+      from tests.conftest import tiny_config
+      assert jax.device_count() == 4, jax.devices()
+      loop.train_and_evaluate(tiny_config('mixture'), {str(tmp_path / 'four')!r})
+      try:
+        loop.train_and_evaluate(tiny_config('mixture', batch_size=18),
+                                 {str(tmp_path / 'bad')!r})
+      except errors.ConfigError as e:
+        print('ERROR:', e)
+      try:
+        sweep.run_sweep(tiny_config('mixture'),
+                        [{{'batch_size': 16}}, {{'batch_size': 18}}],
+                        {str(tmp_path / 'sweep')!r})
+      except errors.ConfigError as e:
+        print('SWEEP ERROR:', e)
+      """)
+  four = run_python(['-c', script], {
+      'XLA_FLAGS': '--xla_force_host_platform_device_count=4',
+      'JAX_PLATFORMS': 'cpu'})
+  one = loop.train_and_evaluate(tiny_config('mixture'), str(tmp_path / 'one'))
+  assert jax.device_count() == 1
+  code, out = finish(four)
+  assert code == 0, out
+  assert ('ERROR: batch_size 18 does not divide over the 4 devices of the '
+          'data mesh; use a multiple of 4') in out
+  assert not os.path.exists(tmp_path / 'bad' / 'checkpoints')
+  # A sweep checks every point before it trains the first.
+  assert 'SWEEP ERROR: batch_size 18 does not divide over the 4 devices' in out
+  assert not os.path.exists(tmp_path / 'sweep')
+  four_state = build.load_trained(str(tmp_path / 'four')).state
+  assert int(four_state.step) == int(one.step) == 4
+  assert_params_close(four_state, one)
+
+
+def free_port():
+  with socket.socket() as s:
+    s.bind(('localhost', 0))
+    return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_processes_match_one(tmp_path):
+  overrides = {'num_steps': 4, 'batch_size': 16, 'steps_per_call': 2,
+               'log_every': 2, 'sample_every': 4, 'checkpoint_every': 2,
+               'data.num_points': 512}
+  flags = [f'--config.{k}={v}' for k, v in overrides.items()]
+  port = free_port()
+  workdir = str(tmp_path / 'two')
+  procs = [
+      run_python(['-m', 'experiments.run', '--config=configs/mixture.py',
+                  f'--workdir={workdir}', *flags,
+                  f'--coordinator_address=localhost:{port}',
+                  '--num_processes=2', f'--process_id={i}'],
+                 {'JAX_PLATFORMS': 'cpu'})
+      for i in range(2)]
+  config = mixture.get_config()
+  config.update_from_flattened_dict(overrides)
+  one = loop.train_and_evaluate(config, str(tmp_path / 'one'))
+  results = [finish(p) for p in procs]
+  for code, out in results:
+    assert code == 0, out
+  # Process 0 alone logs; both took part in the checkpoints.
+  assert 'step 4/4' in results[0][1] and 'step 4/4' not in results[1][1]
+  with open(os.path.join(workdir, 'metrics.jsonl')) as f:
+    assert len(f.readlines()) == 2
+  assert sorted(os.listdir(os.path.join(workdir, 'checkpoints'))) == ['2', '4']
+  two = build.load_trained(workdir).state
+  assert int(two.step) == 4
+  assert_params_close(two, one)
+
+
+def test_distributed_flags_go_together():
+  with pytest.raises(errors.ConfigError, match='go together'):
+    parallel.initialize_distributed(coordinator_address='localhost:1234')
+  with pytest.raises(errors.ConfigError, match=r'--process_id must be in'):
+    parallel.initialize_distributed(coordinator_address='localhost:1234',
+                                    num_processes=2, process_id=2)
+
+
+# ----------------------------------------------------------------------------
+# Sweeps.
+
+
+def test_sweep_helpers_and_expansion():
+  assert sweep.product({'a': [1, 2], 'b': ['x', 'y']}) == [
+      {'a': 1, 'b': 'x'}, {'a': 1, 'b': 'y'},
+      {'a': 2, 'b': 'x'}, {'a': 2, 'b': 'y'}]
+  assert sweep.zip_points({'a': [1, 2], 'b': [3, 4]}) == [
+      {'a': 1, 'b': 3}, {'a': 2, 'b': 4}]
+  with pytest.raises(errors.ConfigError, match='equal-length'):
+    sweep.zip_points({'a': [1, 2], 'b': [3]})
+  points = mixture.get_sweep()
+  expanded = sweep.expand(mixture.get_config(), points)
+  assert len(expanded) == 8
+  names = [name for name, _, _ in expanded]
+  assert names[0] == 'd_learning_rate=0.001,seed=0'
+  assert len(set(names)) == 8
+  name, overrides, config = expanded[5]
+  assert overrides == {'optimizer.d_learning_rate': 3e-4, 'seed': 1}
+  assert config.seed == 1 and config.optimizer.g_learning_rate == 3e-4
+  sweep.check_population(expanded)  # The shipped sweep is one population.
+
+
+@pytest.mark.parametrize('points, mode, message', [
+    ([{'optimizer.lr': 1e-3}], 'sequential',
+     "sweep key 'optimizer.lr' is not a config field; did you mean"),
+    ([{'seed': 'one'}], 'sequential', "sweep point {'seed': 'one'}"),
+    ([{'num_steps': 0}], 'sequential', 'num_steps must be a positive'),
+    ([], 'sequential', 'non-empty list'),
+    ([{'seed': 0}, {'seed': 0}], 'sequential', 'both named'),
+    ([{'model.g_widths': (8,)}, {'model.g_widths': (16,)}], 'vmap',
+     "--mode=vmap cannot put points that differ in 'model.g_widths'"),
+    ([{'seed': 0}], 'grid', "unknown mode 'grid'"),
+])
+def test_bad_sweep_fails_before_training(points, mode, message, tmp_path):
+  with pytest.raises(errors.ConfigError) as info:
+    sweep.run_sweep(tiny_config('mixture'), points, str(tmp_path), mode=mode)
+  assert message in str(info.value)
+  assert '\n' not in str(info.value)
+  assert not os.listdir(tmp_path)
+
+
+def test_vmap_population_matches_sequential_runs(tmp_path):
+  # The members differ in seed (so data, init and noise), learning rate and k.
+  points = [{'seed': 0, 'optimizer.d_learning_rate': 1e-3, 'd_steps': 1},
+            {'seed': 1, 'optimizer.d_learning_rate': 3e-4, 'd_steps': 2}]
+  config = tiny_config('mixture', sample_every=4)
+  rows = {}
+  for mode in sweep.MODES:
+    rows[mode] = sweep.run_sweep(config, points, str(tmp_path / mode),
+                                 mode=mode)
+  for name, _, _ in sweep.expand(config, points):
+    seq = build.load_trained(str(tmp_path / 'sequential' / name)).state
+    pop = build.load_trained(str(tmp_path / 'vmap' / name)).state
+    assert int(pop.step) == 4
+    assert_params_close(pop, seq)
+    for side in ('d_opt_state', 'g_opt_state'):
+      # The learning rate and its linear decay (mixture decays over the run).
+      for name in ('learning_rate', 'decay_start', 'decay_steps'):
+        np.testing.assert_allclose(getattr(pop, side).hyperparams[name],
+                                   getattr(seq, side).hyperparams[name])
+  # Different points did train differently.
+  a, b = (build.load_trained(str(tmp_path / 'vmap' / name)).state
+          for name in ('seed=0,d_learning_rate=0.001,d_steps=1',
+                       'seed=1,d_learning_rate=0.0003,d_steps=2'))
+  assert int(a.d_opt_state.inner_state[0].count) == 4
+  assert int(b.d_opt_state.inner_state[0].count) == 8
+  # Each member decays over its own D update count (num_steps x k).
+  assert float(a.d_opt_state.hyperparams['decay_steps']) == 4
+  assert float(b.d_opt_state.hyperparams['decay_steps']) == 8
+
+  with open(tmp_path / 'vmap' / 'results.csv') as f:
+    table = list(csv.DictReader(f))
+  assert [row['name'] for row in table] == [
+      'seed=0,d_learning_rate=0.001,d_steps=1',
+      'seed=1,d_learning_rate=0.0003,d_steps=2']
+  assert [row['optimizer.d_learning_rate'] for row in table] == [
+      '0.001', '0.0003']
+  for row in table:
+    assert set(row) >= {'seed', 'd_steps', 'd_loss', 'g_loss',
+                        'high_quality', 'modes_covered'}
+    assert 0 <= float(row['high_quality']) <= 1
+  for mode in sweep.MODES:
+    assert (tmp_path / mode / 'results.png').stat().st_size > 0
+    np.testing.assert_allclose(
+        [r['d_loss'] for r in rows['vmap']],
+        [r['d_loss'] for r in rows['sequential']], rtol=1e-4)
+
+
+@pytest.mark.slow
+def test_sweep_command_rejects_a_bad_key(tmp_path):
+  config_file = tmp_path / 'bad_sweep.py'
+  config_file.write_text(textwrap.dedent("""
+      from configs import mixture
+      get_config = mixture.get_config
+      def get_sweep():
+        return [{'optimizer.d_learning_rte': 1e-3}]
+      """))
+  code, out = finish(run_python(
+      ['-m', 'experiments.sweep', f'--config={config_file}',
+       f'--workdir={tmp_path / "sweep"}', '--mode=vmap']))
+  assert code == 2, out
+  assert out.strip().splitlines()[-1].startswith(
+      "error: sweep key 'optimizer.d_learning_rte' is not a config field; "
+      'did you mean optimizer.d_learning_rate')
+  assert not (tmp_path / 'sweep').exists()
