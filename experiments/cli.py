@@ -1,13 +1,29 @@
-"""What every entry point shares: user errors print one line and exit 2."""
+"""What every entry point shares: user errors print one line and exit 2.
+
+A GanJaxError raised by a main, any flag-parsing error (an unknown flag, a
+missing required flag, a value of the wrong type, a misspelled --config.FIELD
+override) and a --config file that cannot be loaded each print one
+`error: ...` line to stderr and exit 2. This module imports no JAX, so a
+main can take a workdir's lock before JAX's import time (experiments.run).
+"""
 import functools
+import os
 import sys
 
 from absl import app
 from absl import flags
 from absl import logging
 
+from gan_jax.core import compilation_cache
 from gan_jax.core import errors
-from gan_jax.core import parallel
+
+USER_ERROR = 2
+
+
+def fail(text):
+  """Prints one `error:` line and exits 2."""
+  print(f'error: {" ".join(str(text).split())}', file=sys.stderr, flush=True)
+  sys.exit(USER_ERROR)
 
 
 def main_with_user_errors(main):
@@ -17,30 +33,76 @@ def main_with_user_errors(main):
   def wrapped(argv):
     if not flags.FLAGS['verbosity'].present:
       logging.set_verbosity(logging.WARNING)  # Orbax's INFO lines drown progress.
+    print(compilation_cache.describe(compilation_cache.enable()), flush=True)
     try:
       return main(argv)
     except errors.GanJaxError as e:
-      print(f'error: {e}', file=sys.stderr)
-      sys.exit(2)
+      fail(e)
 
   return wrapped
 
 
+def config_load_problem(e):
+  """The useful line of ml_collections' config-loading error."""
+  text = str(e.__cause__ or e)
+  lines = [l.strip() for l in text.splitlines() if l.strip()]
+  detail = next((l for l in reversed(lines) if l.startswith('[Errno')),
+                lines[-1] if lines else type(e).__name__)
+  return detail
+
+
+def load_config_flags():
+  """Loads every --config-style flag now, so a missing or broken config file
+  fails while flags are parsed (ml_collections loads it lazily)."""
+  for name, flag in flags.FLAGS._flags().items():  # pylint: disable=protected-access
+    if '.' in name or type(flag).__name__ != '_ConfigFlag':
+      continue
+    try:
+      flag.value  # pylint: disable=pointless-statement
+    except Exception as e:  # pylint: disable=broad-except
+      given = flags.FLAGS[name].serialize().partition('=')[2]
+      fail(f'--{name}={given} cannot be loaded: {config_load_problem(e)}')
+
+
 def parse_flags(argv):
-  """absl's flag parsing, with a misspelled --config.FIELD override reported
-  as one line (ml_collections raises a bare KeyError/AttributeError)."""
+  """absl's flag parsing, with every problem one `error:` line and exit 2
+  (absl itself prints usage and exits 1); a misspelled --config.FIELD
+  override is reported as one line too (ml_collections raises a bare
+  KeyError/AttributeError)."""
   try:
-    return app.parse_flags_with_usage(argv)
+    rest = flags.FLAGS(argv)
+  except flags.Error as e:
+    fail(f'{e}; see --helpshort')
   except (AttributeError, KeyError) as e:
     # The message is a repr such as "'batch_sizee'\nDid you mean ...?".
     detail = str(e).strip('\'"').replace('\\n', ' ').replace("\\'", "'")
-    print('error: a --config override names no config field: '
-          f'{" ".join(detail.split())}', file=sys.stderr)
-    sys.exit(2)
+    fail(f'a --config override names no config field: {detail}')
+  except OSError as e:
+    fail(f'a --config file cannot be loaded: {config_load_problem(e)}')
+  load_config_flags()
+  return rest
 
 
 def run(main):
   app.run(main_with_user_errors(main), flags_parser=parse_flags)
+
+
+def call(main, argv):
+  """Runs an entry point's main in this process as `python -m` would, after
+  resetting every flag; returns the exit status (tests: many cases, one
+  process)."""
+  values = flags.FLAGS
+  for name in [n for n in list(values) if '.' in n]:
+    delattr(values, name)  # ml_collections' override flags of the last call.
+  values.unparse_flags()
+  saved, sys.argv = sys.argv, list(argv)
+  try:
+    main_with_user_errors(main)(parse_flags(list(argv)))
+    return 0
+  except SystemExit as e:
+    return e.code if isinstance(e.code, int) else 1
+  finally:
+    sys.argv = saved
 
 
 def define_distributed_flags():
@@ -57,8 +119,22 @@ def define_distributed_flags():
       'default: yes when a cluster environment variable is set.')
 
 
+def distributed_requested():
+  """Whether the flags or the environment ask for a multi-process run
+  (known without importing JAX)."""
+  from gan_jax.core import lock  # pylint: disable=g-import-not-at-top
+  values = flags.FLAGS
+  if any(values[n].value is not None
+         for n in ('coordinator_address', 'num_processes', 'process_id')):
+    return True
+  if values.distributed is None:
+    return lock.in_cluster_environment()
+  return bool(values.distributed)
+
+
 def initialize_distributed():
   """Calls jax.distributed.initialize when the flags or environment ask."""
+  from gan_jax.core import parallel  # pylint: disable=g-import-not-at-top
   auto = flags.FLAGS.distributed
   if auto is None:
     auto = parallel.in_cluster_environment()
@@ -66,3 +142,21 @@ def initialize_distributed():
       coordinator_address=flags.FLAGS.coordinator_address,
       num_processes=flags.FLAGS.num_processes,
       process_id=flags.FLAGS.process_id, auto=auto)
+
+
+def check_output_path(path, what='--output'):
+  """Raises a one-line ConfigError unless `path` can be written (its
+  directory created if needed); returns its absolute path."""
+  path = os.path.abspath(path)
+  directory = os.path.dirname(path)
+  try:
+    os.makedirs(directory, exist_ok=True)
+  except OSError as e:
+    raise errors.ConfigError(
+        f'{what} {path}: cannot create {directory} ({e.strerror})') from e
+  if os.path.isdir(path):
+    raise errors.ConfigError(f'{what} {path} is a directory; name a file')
+  if not os.access(directory, os.W_OK):
+    raise errors.ConfigError(
+        f'{what} {path}: {directory} is not writable')
+  return path

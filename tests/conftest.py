@@ -3,6 +3,13 @@ import importlib
 
 import pytest
 
+from gan_jax.core import compilation_cache
+
+# Every test process (and the subprocesses the tests start, through JAX's
+# environment variables) shares the persistent compilation cache, so a
+# program compiled once is loaded, not compiled, by later tests and runs.
+compilation_cache.enable()
+
 
 def tiny_config(name, **overrides):
   """configs/<name>.py shrunk to a few steps of small networks."""
