@@ -18,6 +18,14 @@ def base_config():
   config.batch_size = 64           # Minibatch size m of Algorithm 1.
   config.d_steps = 1               # k: D steps per G step (Algorithm 1).
   config.gan_loss = 'non_saturating'  # Adversarial loss pair: see gan_jax.losses.GAN_LOSSES.
+  # Generator EMA: sample with an exponential moving average of G's params
+  # (decay per G step, ramped as min(decay, (1 + t) / (10 + t))); 0 = off.
+  config.ema_decay = 0.0
+
+  # Gradient penalties added to D's loss in every objective (0 = off).
+  config.penalty = ml_collections.ConfigDict()
+  config.penalty.gp_weight = 0.0   # lambda of WGAN-GP's (||grad D(x_hat)|| - 1)^2 on interpolates.
+  config.penalty.r1_weight = 0.0   # gamma of R1's gamma/2 ||grad D(x)||^2 on real data.
 
   config.optimizer = ml_collections.ConfigDict()
   config.optimizer.name = 'adam'   # 'adam' or 'sgd' (SGD with momentum, as the original paper).
@@ -63,6 +71,7 @@ def mlp_model():
   model.dropout_rate = 0.3         # Dropout in D's hidden layers.
   model.g_activation = 'leaky_relu'  # G's hidden units: 'leaky_relu' (0.2) or 'relu'.
   model.g_norm = 'none'            # G's normalization: 'none', 'layer' or 'batch' (drawn batch's statistics).
+  model.spectral_norm = False      # Spectral normalization of D's layers (Miyato et al., 2018).
   return model
 
 
@@ -73,6 +82,7 @@ def dcgan_model():
   model.latent_dim = 100           # Size of z.
   model.base_features = 64         # Feature count at full resolution.
   model.dropout_rate = 0.3         # Dropout in D's hidden layers.
+  model.spectral_norm = False      # Spectral normalization of D's layers (Miyato et al., 2018).
   return model
 
 
@@ -84,4 +94,5 @@ def resnet_model():
   model.num_downsamplings = 2      # Stride-2 convs in G.
   model.num_res_blocks = 9         # Residual blocks in G.
   model.d_layers = 3               # Stride-2 convs in D.
+  model.spectral_norm = False      # Spectral normalization of D's (PatchGAN's) layers.
   return model

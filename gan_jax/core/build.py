@@ -6,6 +6,7 @@ checkpoint); none repeats the sequence.
 import dataclasses
 import json
 import os
+import sys
 from typing import Any
 
 import jax
@@ -48,6 +49,21 @@ def check_config(config):
            **models.config_rules(config.model),
            **objective_cls.CONFIG_RULES}
   config_rules.check(config, rules)
+  for problem in config_rules.doubtful_choices(
+      config, losses.get_gan_loss(config.gan_loss)):
+    warn_once(problem)
+
+
+# Warnings printed so far: each is printed once per process, however many
+# runs (a population, a sweep) are built.
+_WARNED = set()
+
+
+def warn_once(text):
+  """Prints 'warning: text' to stderr, once per process."""
+  if text not in _WARNED:
+    _WARNED.add(text)
+    print(f'warning: {text}', file=sys.stderr, flush=True)
 
 
 def load_dataset(config):
@@ -72,7 +88,8 @@ def create_train_state(objective, config):
       d_tx=step_lib.make_optimizer(opt, opt.d_learning_rate, config.d_steps),
       g_tx=step_lib.make_optimizer(opt, opt.g_learning_rate),
       extra=objective.init_extra(extra_rng),
-      hparams=objective.hparams())
+      hparams=objective.hparams(),
+      ema=config.ema_decay > 0)
 
 
 def build_run(config, *, mesh=None):

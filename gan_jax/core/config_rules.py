@@ -67,6 +67,14 @@ class Widths:
 
 
 @dataclasses.dataclass(frozen=True)
+class Bool:
+  """True or False (not 0 or 1)."""
+
+  def problem(self, value):
+    return None if isinstance(value, bool) else 'must be True or False'
+
+
+@dataclasses.dataclass(frozen=True)
 class Text:
   """Any string (paths, for example)."""
 
@@ -104,7 +112,30 @@ SHARED_RULES = {
     'sample_every': POSITIVE_INT,
     'checkpoint_every': POSITIVE_INT,
     'keep_checkpoints': POSITIVE_INT,
+    # Gradient penalties on D's side, for any objective (0 = off).
+    'penalty.gp_weight': NON_NEGATIVE,
+    'penalty.r1_weight': NON_NEGATIVE,
+    # Decay of the EMA of G's params that sampling uses (0 = no EMA).
+    'ema_decay': Float(0.0, 1.0, open_high=True),
 }
+
+
+def doubtful_choices(config, gan_loss):
+  """Allowed but doubtful combinations, as one-line warnings.
+
+  `gan_loss` is the chosen losses.GanLoss; its needs_lipschitz_d says D's
+  scores must be kept Lipschitz (WGAN's critic), which the gradient penalty
+  or spectral normalization does, and R1 alone does not.
+  """
+  out = []
+  spectral = bool(config.model.get('spectral_norm', False))
+  if gan_loss.needs_lipschitz_d and not (
+      config.penalty.gp_weight > 0 or spectral):
+    out.append(
+        f'gan_loss={config.gan_loss!r} needs a Lipschitz critic but neither '
+        'penalty.gp_weight > 0 nor model.spectral_norm is set; the critic\'s '
+        'scores can grow without bound (WGAN-GP uses penalty.gp_weight=10)')
+  return out
 
 
 def lookup(config, path):

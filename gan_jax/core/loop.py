@@ -74,7 +74,9 @@ class Population:
     self.shared_data = all(
         all(np.array_equal(d.train[f], datasets[0].train[f]) for f in d.train)
         for d in datasets[1:])
-    objective = runs[0].objective
+    # Members may differ in penalty weights (hparams): the one program
+    # computes every penalty some member uses.
+    objective = runs[0].objective.covering([r.objective for r in runs])
     if self.size == 1:
       self.chunk = step_lib.make_train_chunk(objective, mesh=mesh)
       self.data = parallel.replicate(datasets[0].train, mesh)

@@ -60,7 +60,8 @@ def write_sample_grid(objective, state, config, workdir, step):
   os.makedirs(os.path.join(workdir, 'samples'), exist_ok=True)
   path = os.path.join(workdir, 'samples', f'step_{step:07d}.png')
   # Host copies: process 0 samples alone, outside the multi-host program.
-  grid = objective.sample_grid(parallel.to_host(state.g_params),
+  # G's EMA when the run keeps one (config.ema_decay > 0).
+  grid = objective.sample_grid(parallel.to_host(state.sample_params()),
                                grid_rng(config))
   if 'images' in grid:
     plotting.save_image_grid(path, np.asarray(grid['images']))

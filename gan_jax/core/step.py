@@ -55,6 +55,18 @@ def make_optimizer(opt_config, learning_rate, updates_per_step=1):
       decay_steps=float(decay_steps * updates_per_step))
 
 
+def ema_update(ema, params, step, decay):
+  """One step of G's exponential moving average, after G's update at `step`.
+
+  The decay ramps up as min(decay, (1 + step) / (10 + step)), as
+  tf.train.ExponentialMovingAverage's num_updates does, so the average
+  forgets the random initial weights within the first few hundred steps.
+  """
+  step = jnp.asarray(step, jnp.float32)
+  decay = jnp.minimum(decay, (1.0 + step) / (10.0 + step))
+  return jax.tree.map(lambda e, p: decay * e + (1.0 - decay) * p, ema, params)
+
+
 def make_train_step(objective):
   """train_step(state, batch) -> (state, metrics): one iteration of Algorithm 1.
 
@@ -97,9 +109,14 @@ def make_train_step(objective):
     updates, g_opt_state = state.g_tx.update(grads, state.g_opt_state,
                                              state.g_params)
     g_params = optax.apply_updates(state.g_params, updates)
+    g_ema_params = state.g_ema_params
+    if state.has_ema:
+      g_ema_params = ema_update(g_ema_params, g_params, state.step,
+                                state.hparams['ema_decay'])
     new_state = state.replace(
         step=state.step + 1, d_params=d_params, g_params=g_params,
-        d_opt_state=d_opt_state, g_opt_state=g_opt_state, extra=extra)
+        d_opt_state=d_opt_state, g_opt_state=g_opt_state, extra=extra,
+        g_ema_params=g_ema_params)
     # The losses themselves are always reported: the NaN guard reads them.
     return new_state, {**d_metrics, **g_metrics, 'd_loss': d_loss,
                        'g_loss': g_loss}

@@ -19,17 +19,20 @@ MODEL_RULES = {
         'dropout_rate': rules.Float(0.0, 1.0, open_high=True),
         'g_activation': rules.Choice(tuple(mlp.ACTIVATIONS)),
         'g_norm': rules.Choice(tuple(mlp.NORMS)),
+        'spectral_norm': rules.Bool(),
     },
     'dcgan': {
         'latent_dim': rules.POSITIVE_INT,
         'base_features': rules.POSITIVE_INT,
         'dropout_rate': rules.Float(0.0, 1.0, open_high=True),
+        'spectral_norm': rules.Bool(),
     },
     'resnet': {
         'base_features': rules.POSITIVE_INT,
         'num_downsamplings': rules.NON_NEGATIVE_INT,
         'num_res_blocks': rules.NON_NEGATIVE_INT,
         'd_layers': rules.POSITIVE_INT,
+        'spectral_norm': rules.Bool(),
     },
 }
 
@@ -57,7 +60,8 @@ def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0):
             mlp.MLPDiscriminator(
                 widths=tuple(model_config.d_widths),
                 dropout_rate=model_config.dropout_rate,
-                num_classes=num_classes, aux_outputs=aux_outputs))
+                num_classes=num_classes, aux_outputs=aux_outputs,
+                spectral_norm=model_config.spectral_norm))
   if model_config.name == 'dcgan':
     if spec.kind != 'image':
       raise errors.ConfigError(
@@ -66,5 +70,5 @@ def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0):
     return conv.conv_pair(
         spec.example_shape, base_features=model_config.base_features,
         num_classes=num_classes, dropout_rate=model_config.dropout_rate,
-        aux_outputs=aux_outputs)
+        aux_outputs=aux_outputs, spectral_norm=model_config.spectral_norm)
   raise errors.choices_error('model', model_config.name, MODELS)

@@ -11,6 +11,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from gan_jax.models import spectral
 from gan_jax.models.mlp import aux_head
 from gan_jax.models.mlp import concat_one_hot
 
@@ -54,9 +55,10 @@ class ConvDiscriminator(nn.Module):
   dropout_rate: float = 0.0
   aux_outputs: int = 0
   aux_hidden: int = 128
+  spectral_norm: bool = False  # Spectrally normalized convs and logit layer.
 
   @nn.compact
-  def __call__(self, x, y=None, *, train: bool = True):
+  def __call__(self, x, y=None, *, train: bool = True, update_stats=False):
     if self.num_classes:
       # Labels as constant feature maps beside the image channels.
       one_hot = jax.nn.one_hot(y, self.num_classes, dtype=x.dtype)
@@ -66,23 +68,24 @@ class ConvDiscriminator(nn.Module):
     ups = num_upsamplings(min(x.shape[1], x.shape[2]))
     h = x
     for i in range(max(ups, 1)):
-      h = nn.Conv(self.base_features * 2**i, (4, 4), strides=(2, 2),
-                  padding='SAME')(h)
+      h = spectral.conv(self.base_features * 2**i, (4, 4), self.spectral_norm,
+                        update_stats, strides=(2, 2), padding='SAME')(h)
       h = nn.leaky_relu(h, negative_slope=0.2)
       if self.dropout_rate:
         h = nn.Dropout(self.dropout_rate, deterministic=not train)(h)
     h = h.reshape((h.shape[0], -1))
-    logits = nn.Dense(1)(h)[:, 0]
+    logits = spectral.dense(1, self.spectral_norm, update_stats)(h)[:, 0]
     if not self.aux_outputs:
       return logits
     return logits, aux_head(h, self.aux_outputs, self.aux_hidden)
 
 
 def conv_pair(output_shape, *, base_features, num_classes, dropout_rate,
-              aux_outputs=0):
+              aux_outputs=0, spectral_norm=False):
   """Builds the matched (generator, discriminator) pair for an image shape."""
   return (ConvGenerator(tuple(output_shape), base_features, num_classes),
           ConvDiscriminator(base_features, num_classes, dropout_rate,
-                            aux_outputs=aux_outputs))
+                            aux_outputs=aux_outputs,
+                            spectral_norm=spectral_norm))
 
 

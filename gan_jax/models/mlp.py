@@ -13,6 +13,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from gan_jax.models import spectral
+
 
 ACTIVATIONS = ('leaky_relu', 'relu')
 NORMS = ('none', 'layer', 'batch')
@@ -88,21 +90,27 @@ def aux_head(h, num_outputs, hidden):
 
 class MLPDiscriminator(nn.Module):
   """x (batch, ...) [+ y] -> logits (batch,), or (logits, aux) when
-  aux_outputs > 0: a second head sharing the trunk (InfoGAN's Q)."""
+  aux_outputs > 0: a second head sharing the trunk (InfoGAN's Q).
+
+  With spectral_norm, every trunk layer and the logit layer are spectrally
+  normalized (models/spectral.py; Q's head is not); `update_stats` advances
+  their power iteration."""
   widths: Sequence[int] = (1024, 512, 256)
   dropout_rate: float = 0.3
   num_classes: int = 0
   aux_outputs: int = 0
   aux_hidden: int = 128
+  spectral_norm: bool = False
 
   @nn.compact
-  def __call__(self, x, y=None, *, train: bool = True):
+  def __call__(self, x, y=None, *, train: bool = True, update_stats=False):
+    dense = lambda n: spectral.dense(n, self.spectral_norm, update_stats)
     h = concat_one_hot(x.reshape((x.shape[0], -1)), y, self.num_classes)
     for width in self.widths:
-      h = nn.leaky_relu(nn.Dense(width)(h), negative_slope=0.2)
+      h = nn.leaky_relu(dense(width)(h), negative_slope=0.2)
       if self.dropout_rate:
         h = nn.Dropout(self.dropout_rate, deterministic=not train)(h)
-    logits = nn.Dense(1)(h)[:, 0]
+    logits = dense(1)(h)[:, 0]
     if not self.aux_outputs:
       return logits
     return logits, aux_head(h, self.aux_outputs, self.aux_hidden)

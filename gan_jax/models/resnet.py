@@ -13,6 +13,8 @@ norm after the first; its output is a map of per-patch scores, not one logit.
 import flax.linen as nn
 import jax.numpy as jnp
 
+from gan_jax.models import spectral
+
 
 def reflect_pad(x, pad):
   """Reflect-pads height and width of NHWC x by `pad` on every side."""
@@ -81,18 +83,21 @@ class PatchDiscriminator(nn.Module):
   """
   base_features: int = 64
   num_layers: int = 3
+  spectral_norm: bool = False  # Spectrally normalized convs (models/spectral.py).
 
   @nn.compact
-  def __call__(self, x):
+  def __call__(self, x, *, update_stats=False):
     pad = ((1, 1), (1, 1))
-    h = nn.Conv(self.base_features, (4, 4), strides=(2, 2), padding=pad)(x)
+    conv = lambda n, **kw: spectral.conv(n, (4, 4), self.spectral_norm,
+                                         update_stats, padding=pad, **kw)
+    h = conv(self.base_features, strides=(2, 2))(x)
     h = nn.leaky_relu(h, negative_slope=0.2)
     features = self.base_features
     for _ in range(1, self.num_layers):
       features = min(features * 2, self.base_features * 8)
-      h = nn.Conv(features, (4, 4), strides=(2, 2), padding=pad)(h)
+      h = conv(features, strides=(2, 2))(h)
       h = nn.leaky_relu(instance_norm()(h), negative_slope=0.2)
     features = min(features * 2, self.base_features * 8)
-    h = nn.Conv(features, (4, 4), padding=pad)(h)
+    h = conv(features)(h)
     h = nn.leaky_relu(instance_norm()(h), negative_slope=0.2)
-    return nn.Conv(1, (4, 4), padding=pad)(h)[..., 0]
+    return conv(1)(h)[..., 0]

@@ -5,6 +5,7 @@ ascends V for the `d` side k times, then descends it once for the `g` side.
 An objective supplies networks, their initial params, the two losses (written
 as quantities to *minimise*), and how to draw samples.
 """
+import copy
 import dataclasses
 import json
 from typing import Any
@@ -16,6 +17,24 @@ import numpy as np
 from gan_jax import losses
 from gan_jax.core import config_rules
 from gan_jax.core import errors
+from gan_jax.losses import penalties as penalties_lib
+from gan_jax.models import spectral
+
+# Hyperparameters every objective's state carries: the weights of the
+# gradient penalties on D's side (0 = off) and the decay of G's EMA.
+SHARED_HPARAMS = {'gp_weight': 'penalty.gp_weight',
+                  'r1_weight': 'penalty.r1_weight',
+                  'ema_decay': 'ema_decay'}
+
+# The penalties' config weights, by the short name objectives use.
+PENALTIES = {'gp': 'penalty.gp_weight', 'r1': 'penalty.r1_weight'}
+
+# Where an objective's `extra` keeps D's spectral-norm power iteration.
+SPECTRAL_KEY = 'd_spectral'
+
+# fold_in constant of the penalties' randomness: the other draws of a D step
+# stay as they were without a penalty.
+PENALTY_STREAM = 0x6770
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,13 +100,19 @@ class Objective:
   # Scalar hyperparameters the losses read from `hparams`, as
   # {name in state.hparams: dotted config path}. A vmapped population may
   # vary exactly these fields (and the seed, k and the learning rates).
-  HPARAMS: dict[str, str] = {}
+  # Subclasses extend the shared ones: {**base.Objective.HPARAMS, ...}.
+  HPARAMS: dict[str, str] = SHARED_HPARAMS
 
   def __init__(self, config, spec: DataSpec):
     self.config = config
     self.spec = spec
     # The adversarial terms: a (discriminator, generator) pair on D's outputs.
     self.gan_loss = losses.get_gan_loss(config.gan_loss)
+    # Which penalties the step computes (static); their weights are hparams.
+    self.penalties = frozenset(
+        name for name, path in PENALTIES.items()
+        if config_rules.lookup(config, path) > 0)
+    self.spectral_norm = bool(config.model.get('spectral_norm', False))
 
   def use_dataset(self, dataset):
     """Gives the objective the loaded dataset (for sample / sample_grid)."""
@@ -118,6 +143,73 @@ class Objective:
   def discriminator_loss(self, d_params, g_params, extra, batch, rng, step,
                          hparams):
     raise NotImplementedError
+
+  # -- Shared D-side terms: penalties and spectral normalization. ----------
+
+  def covering(self, others):
+    """This objective, computing every penalty that any of `others` (the
+    members of a population) computes: one program trains them all, and a
+    member whose weight is 0 gets a zero term."""
+    needed = frozenset().union(*(o.penalties for o in others))
+    if needed <= self.penalties:
+      return self
+    out = copy.copy(self)
+    out.penalties = self.penalties | needed
+    return out
+
+  def penalty_loss(self, score_fn, *, real, fake, rng, hparams, prefix=''):
+    """(weighted sum of the enabled penalties on one D, their metrics).
+
+    score_fn(x) -> (batch,) is that D's score as a function of its input
+    (the GAN head; labels closed over). GP interpolates `real` and `fake`
+    row by row; R1 reads `real` only.
+    """
+    total, metrics = 0.0, {}
+    if 'gp' in self.penalties:
+      term = penalties_lib.gradient_penalty(score_fn, real=real, fake=fake,
+                                            rng=rng)
+      total += hparams['gp_weight'] * term
+      metrics[f'{prefix}gradient_penalty'] = term
+    if 'r1' in self.penalties:
+      term = penalties_lib.r1_penalty(score_fn, real)
+      total += hparams['r1_weight'] * term
+      metrics[f'{prefix}r1_penalty'] = term
+    return total, metrics
+
+  def init_spectral(self, module, rng, *args, **kwargs):
+    """The power-iteration state of a spectrally normalized D (None without
+    spectral norm): its init's spectral collection."""
+    if not self.spectral_norm:
+      return None
+    return spectral.split(module.init(rng, *args, **kwargs))[1]
+
+  def spectral_stats(self, extra):
+    """D's power-iteration state in `extra`, or None (no spectral norm, or a
+    caller that passes no extra: D then iterates from scratch)."""
+    if not self.spectral_norm or not extra:
+      return None
+    return extra.get(SPECTRAL_KEY)
+
+  def with_spectral_stats(self, extra, stats):
+    return extra if stats is None else {**extra, SPECTRAL_KEY: stats}
+
+  def apply_d(self, module, d_params, stats, *args, **kwargs):
+    """module.apply(d_params, ...) with D's spectral state, if any (read
+    only: every call of one D step sees the same normalized weights)."""
+    if stats is None:
+      return module.apply(d_params, *args, **kwargs)
+    return module.apply({**d_params, spectral.COLLECTION: stats}, *args,
+                        **kwargs)
+
+  def advance_spectral(self, module, d_params, stats, *args, **kwargs):
+    """D's spectral state after one power iteration: once per D step. The
+    iteration reads only the weights; `args` (one example) give shapes."""
+    if stats is None:
+      return None
+    _, mutated = module.apply(
+        {**d_params, spectral.COLLECTION: stats}, *args, update_stats=True,
+        mutable=[spectral.COLLECTION], **kwargs)
+    return mutated[spectral.COLLECTION]
 
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
                      hparams):

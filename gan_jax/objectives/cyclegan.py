@@ -22,6 +22,7 @@ from gan_jax import losses
 from gan_jax.core import config_rules
 from gan_jax.core import errors
 from gan_jax.models import resnet
+from gan_jax.models import spectral
 from gan_jax.objectives import base
 from gan_jax.objectives import image_pool
 
@@ -43,7 +44,8 @@ class CycleGAN(base.Objective):
       'identity_weight': config_rules.NON_NEGATIVE,
       'pool_size': config_rules.NON_NEGATIVE_INT,
   }
-  HPARAMS = {'cycle_weight': 'cycle_weight',
+  HPARAMS = {**base.Objective.HPARAMS,
+             'cycle_weight': 'cycle_weight',
              'identity_weight': 'identity_weight'}
 
   def __init__(self, config, spec):
@@ -61,7 +63,8 @@ class CycleGAN(base.Objective):
     self.g_ab = make_generator(self.shape_b[-1])
     self.g_ba = make_generator(self.shape_a[-1])
     self.discriminator = resnet.PatchDiscriminator(
-        base_features=model.base_features, num_layers=model.d_layers)
+        base_features=model.base_features, num_layers=model.d_layers,
+        spectral_norm=model.spectral_norm)
     self._check_patches(config)
     self.use_identity = config.identity_weight > 0
     self._test = None
@@ -105,20 +108,52 @@ class CycleGAN(base.Objective):
     b = jnp.zeros((1, *self.shape_b))
     g_params = {'g_ab': self.g_ab.init(g_ab_rng, a),
                 'g_ba': self.g_ba.init(g_ba_rng, b)}
-    d_params = {'d_a': self.discriminator.init(d_a_rng, a),
-                'd_b': self.discriminator.init(d_b_rng, b)}
+    # Each D's spectral-norm state, if any, lives in `extra` (init_extra).
+    d_params = {'d_a': spectral.split(self.discriminator.init(d_a_rng, a))[0],
+                'd_b': spectral.split(self.discriminator.init(d_b_rng, b))[0]}
     return d_params, g_params
 
   def init_extra(self, rng):
-    del rng
     size = self.config.pool_size
     # pool_a holds generated A images F(b) for D_A; pool_b holds G(a).
-    return {'pool_a': image_pool.init_pool(size, self.shape_a),
-            'pool_b': image_pool.init_pool(size, self.shape_b)}
+    extra = {'pool_a': image_pool.init_pool(size, self.shape_a),
+             'pool_b': image_pool.init_pool(size, self.shape_b)}
+    if self.spectral_norm:
+      a_rng, b_rng = jax.random.split(rng)
+      extra = self.with_spectral_stats(extra, {
+          'd_a': self.init_spectral(self.discriminator, a_rng,
+                                    jnp.zeros((1, *self.shape_a))),
+          'd_b': self.init_spectral(self.discriminator, b_rng,
+                                    jnp.zeros((1, *self.shape_b)))})
+    return extra
+
+  def d_apply(self, d_params, stats, name, x):
+    """Patch scores of D_A (name 'd_a') or D_B ('d_b') on x."""
+    return self.apply_d(self.discriminator, d_params[name],
+                        None if stats is None else stats[name], x)
+
+  def d_penalties(self, d_params, stats, fakes, batch, rng, hparams):
+    """The config's penalties on D_A (real a vs F(b)) and D_B (real b vs
+    G(a)); each D's score is its mean patch score, as the losses read it."""
+    if not self.penalties:
+      return 0.0, {}
+    total, metrics = 0.0, {}
+    rng = jax.random.fold_in(rng, base.PENALTY_STREAM)
+    for i, domain in enumerate(('a', 'b')):
+      name = f'd_{domain}'
+      score = lambda x, name=name: jnp.mean(
+          self.d_apply(d_params, stats, name, x).reshape((x.shape[0], -1)),
+          axis=-1)
+      term, term_metrics = self.penalty_loss(
+          score, real=batch[domain], fake=fakes[domain],
+          rng=jax.random.fold_in(rng, i), hparams=hparams, prefix=f'{name}_')
+      total += term
+      metrics.update(term_metrics)
+    return total, metrics
 
   def discriminator_loss(self, d_params, g_params, extra, batch, rng, step,
                          hparams):
-    del step, hparams
+    del step
     real_a, real_b = batch['a'], batch['b']
     fake_b = self.g_ab.apply(g_params['g_ab'], real_a)
     fake_a = self.g_ba.apply(g_params['g_ba'], real_b)
@@ -127,17 +162,27 @@ class CycleGAN(base.Objective):
         extra['pool_a'], fake_a, rng_a, probability=POOL_PROBABILITY)
     fake_b, pool_b = image_pool.query_pool(
         extra['pool_b'], fake_b, rng_b, probability=POOL_PROBABILITY)
-    d = self.discriminator.apply
-    scores = {'a_real': d(d_params['d_a'], real_a),
-              'a_fake': d(d_params['d_a'], fake_a),
-              'b_real': d(d_params['d_b'], real_b),
-              'b_fake': d(d_params['d_b'], fake_b)}
+    stats = self.spectral_stats(extra)
+    if stats is not None:  # One power iteration per D step, for each D.
+      stats = {name: self.advance_spectral(self.discriminator, d_params[name],
+                                           stats[name], x[:1])
+               for name, x in (('d_a', real_a), ('d_b', real_b))}
+    d = lambda name, x: self.d_apply(d_params, stats, name, x)
+    scores = {'a_real': d('d_a', real_a),
+              'a_fake': d('d_a', fake_a),
+              'b_real': d('d_b', real_b),
+              'b_fake': d('d_b', fake_b)}
     d_loss = self.gan_loss.discriminator
     loss = (d_loss(real_logits=scores['a_real'], fake_logits=scores['a_fake'])
             + d_loss(real_logits=scores['b_real'], fake_logits=scores['b_fake']))
+    penalty, penalty_metrics = self.d_penalties(
+        d_params, stats, {'a': fake_a, 'b': fake_b}, batch, rng, hparams)
     metrics = {f'd_{k}': jnp.mean(self.gan_loss.score(v))
                for k, v in scores.items()}
-    return loss, (metrics, {**extra, 'pool_a': pool_a, 'pool_b': pool_b})
+    metrics.update(penalty_metrics)
+    extra = self.with_spectral_stats(
+        {**extra, 'pool_a': pool_a, 'pool_b': pool_b}, stats)
+    return loss + penalty, (metrics, extra)
 
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
                      hparams):
@@ -146,9 +191,10 @@ class CycleGAN(base.Objective):
     g, f = self.g_ab.apply, self.g_ba.apply
     fake_b = g(g_params['g_ab'], real_a)
     fake_a = f(g_params['g_ba'], real_b)
-    d = self.discriminator.apply
-    adversarial = (self.gan_loss.generator(d(d_params['d_b'], fake_b))
-                   + self.gan_loss.generator(d(d_params['d_a'], fake_a)))
+    stats = self.spectral_stats(extra)
+    d = lambda name, x: self.d_apply(d_params, stats, name, x)
+    adversarial = (self.gan_loss.generator(d('d_b', fake_b))
+                   + self.gan_loss.generator(d('d_a', fake_a)))
     cycle = losses.cycle_consistency_loss(
         real_a=real_a, reconstructed_a=f(g_params['g_ba'], fake_b),
         real_b=real_b, reconstructed_b=g(g_params['g_ab'], fake_a))

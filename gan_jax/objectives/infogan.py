@@ -21,6 +21,7 @@ import numpy as np
 from gan_jax import losses
 from gan_jax.core import config_rules
 from gan_jax.core import errors
+from gan_jax.models import spectral
 from gan_jax.objectives import vanilla
 
 
@@ -67,8 +68,8 @@ class InfoGAN(vanilla.VanillaGAN):
     g_input = jnp.zeros(
         (1, self.latent_dim + self.num_categories + self.num_continuous))
     g_params = self.generator.init(g_rng, g_input)
-    x = jnp.zeros((1, *self.spec.example_shape))
-    d_params = self.discriminator.init(d_rng, x, train=False)
+    x, _ = self.d_inputs()
+    d_params, _ = spectral.split(self.discriminator.init(d_rng, x, train=False))
     return d_params, g_params
 
   def mutual_information_loss(self, q_outputs, categorical, continuous):
@@ -97,17 +98,24 @@ class InfoGAN(vanilla.VanillaGAN):
     fake_rng, real_rng, d_fake_rng = jax.random.split(rng, 3)
     fake, categorical, continuous = self.fake_batch(g_params, fake_rng,
                                                     real.shape[0])
+    stats = self.d_step_stats(d_params, extra, real, None)
     real_logits, _ = self.d_logits(d_params, real, None, real_rng, step,
-                                   hparams)
+                                   hparams, stats)
     fake_logits, q_outputs = self.d_logits(d_params, fake, None, d_fake_rng,
-                                           step, hparams)
+                                           step, hparams, stats)
     gan_loss = self.gan_loss.discriminator(real_logits=real_logits,
                                            fake_logits=fake_logits)
     mi_loss, metrics = self.mutual_information_loss(q_outputs, categorical,
                                                     continuous)
+    # The penalties read the GAN head only (score_fn drops Q's outputs).
+    penalty, penalty_metrics = self.d_penalty(
+        d_params, stats, real=real, fake=fake, y=None, rng=rng,
+        hparams=hparams)
     metrics.update({'d_real': jnp.mean(self.gan_loss.score(real_logits)),
-                    'd_fake': jnp.mean(self.gan_loss.score(fake_logits))})
-    return gan_loss + hparams['mi_weight'] * mi_loss, (metrics, extra)
+                    'd_fake': jnp.mean(self.gan_loss.score(fake_logits)),
+                    **penalty_metrics})
+    return (gan_loss + hparams['mi_weight'] * mi_loss + penalty,
+            (metrics, self.with_spectral_stats(extra, stats)))
 
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
                      hparams):
@@ -115,7 +123,7 @@ class InfoGAN(vanilla.VanillaGAN):
     fake, categorical, continuous = self.fake_batch(g_params, fake_rng,
                                                     batch['x'].shape[0])
     fake_logits, q_outputs = self.d_logits(d_params, fake, None, d_rng, step,
-                                           hparams)
+                                           hparams, self.spectral_stats(extra))
     mi_loss, _ = self.mutual_information_loss(q_outputs, categorical,
                                               continuous)
     loss = (self.gan_loss.generator(fake_logits)

@@ -14,6 +14,7 @@ import numpy as np
 from gan_jax import models
 from gan_jax.core import config_rules
 from gan_jax.core import parallel
+from gan_jax.models import spectral
 from gan_jax.objectives import base
 
 
@@ -29,7 +30,8 @@ class VanillaGAN(base.Objective):
       'instance_noise_std': config_rules.NON_NEGATIVE,
       'instance_noise_anneal_steps': config_rules.NON_NEGATIVE_INT,
   }
-  HPARAMS = {'instance_noise_std': 'instance_noise_std'}
+  HPARAMS = {**base.Objective.HPARAMS,
+             'instance_noise_std': 'instance_noise_std'}
 
   def __init__(self, config, spec, *, num_classes=0, aux_outputs=0):
     super().__init__(config, spec)
@@ -49,23 +51,60 @@ class VanillaGAN(base.Objective):
     # Sharded like the data batch, so data parallel splits G's work too.
     return parallel.shard_batch(jax.random.normal(rng, (num, self.latent_dim)))
 
+  def d_inputs(self):
+    """One example's (x, y): what D's init takes."""
+    y = jnp.zeros((1,), jnp.int32) if self.num_classes else None
+    return jnp.zeros((1, *self.spec.example_shape)), y
+
   def init_params(self, rng):
     g_rng, d_rng = jax.random.split(rng)
     z = jnp.zeros((1, self.latent_dim))
-    y = jnp.zeros((1,), jnp.int32) if self.num_classes else None
+    x, y = self.d_inputs()
     g_params = self.generator.init(g_rng, z, y)
-    x = jnp.zeros((1, *self.spec.example_shape))
-    d_params = self.discriminator.init(d_rng, x, y, train=False)
+    # D's spectral-norm state, if any, lives in `extra` (init_extra).
+    d_params, _ = spectral.split(
+        self.discriminator.init(d_rng, x, y, train=False))
     return d_params, g_params
 
-  def d_logits(self, d_params, x, y, rng, step, hparams):
-    """D's logits on x, through instance noise and (training) dropout."""
+  def init_extra(self, rng):
+    stats = self.init_spectral(self.discriminator, rng, *self.d_inputs(),
+                               train=False)
+    return self.with_spectral_stats(super().init_extra(rng), stats)
+
+  def d_logits(self, d_params, x, y, rng, step, hparams, stats=None):
+    """D's logits on x, through instance noise and (training) dropout;
+    `stats`: D's spectral-norm state (objectives.base.spectral_stats)."""
     noise_rng, dropout_rng = jax.random.split(rng)
     std = base.annealed(hparams['instance_noise_std'], step,
                         self.config.instance_noise_anneal_steps)
     x = base.add_instance_noise(noise_rng, x, std)
-    return self.discriminator.apply(
-        d_params, x, y, train=True, rngs={'dropout': dropout_rng})
+    return self.apply_d(self.discriminator, d_params, stats, x, y, train=True,
+                        rngs={'dropout': dropout_rng})
+
+  def d_step_stats(self, d_params, extra, x, y):
+    """D's spectral-norm state for this D step: advanced one iteration."""
+    return self.advance_spectral(
+        self.discriminator, d_params, self.spectral_stats(extra), x[:1],
+        None if y is None else y[:1], train=False)
+
+  def score_fn(self, d_params, stats, y, rng):
+    """D's GAN-head logit as a function of its input alone (labels `y`
+    closed over; no instance noise): what the penalties differentiate."""
+    def score(x):
+      out = self.apply_d(self.discriminator, d_params, stats, x, y,
+                         train=True, rngs={'dropout': rng})
+      return out[0] if isinstance(out, tuple) else out
+    return score
+
+  def d_penalty(self, d_params, stats, *, real, fake, y, rng, hparams):
+    """The config's penalties on D for one D step (0.0 and {} when off)."""
+    if not self.penalties:
+      return 0.0, {}
+    rng = jax.random.fold_in(rng, base.PENALTY_STREAM)
+    eps_rng, dropout_rng = jax.random.split(rng)
+    return self.penalty_loss(self.score_fn(d_params, stats, y, dropout_rng),
+                             real=real, fake=fake, rng=eps_rng,
+                             hparams=hparams)
 
   def discriminator_loss(self, d_params, g_params, extra, batch, rng, step,
                          hparams):
@@ -75,14 +114,21 @@ class VanillaGAN(base.Objective):
     fake_y = self.labels_for(batch, y_rng, num)
     fake = self.generator.apply(g_params, self.latent(z_rng, num), fake_y)
     real_y = batch['y'] if self.num_classes else None
-    real_logits = self.d_logits(d_params, real, real_y, real_rng, step, hparams)
+    stats = self.d_step_stats(d_params, extra, real, real_y)
+    real_logits = self.d_logits(d_params, real, real_y, real_rng, step, hparams,
+                                stats)
     fake_logits = self.d_logits(d_params, fake, fake_y, fake_rng, step,
-                                hparams)
+                                hparams, stats)
     loss = self.gan_loss.discriminator(real_logits=real_logits,
                                        fake_logits=fake_logits)
+    # A cGAN's fakes carry the real rows' labels, so GP's interpolates do too.
+    penalty, penalty_metrics = self.d_penalty(
+        d_params, stats, real=real, fake=fake, y=real_y, rng=rng,
+        hparams=hparams)
     metrics = {'d_real': jnp.mean(self.gan_loss.score(real_logits)),
-               'd_fake': jnp.mean(self.gan_loss.score(fake_logits))}
-    return loss, (metrics, extra)
+               'd_fake': jnp.mean(self.gan_loss.score(fake_logits)),
+               **penalty_metrics}
+    return loss + penalty, (metrics, self.with_spectral_stats(extra, stats))
 
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
                      hparams):
@@ -90,7 +136,8 @@ class VanillaGAN(base.Objective):
     z_rng, y_rng, d_rng = jax.random.split(rng, 3)
     y = self.labels_for(batch, y_rng, num)
     fake = self.generator.apply(g_params, self.latent(z_rng, num), y)
-    fake_logits = self.d_logits(d_params, fake, y, d_rng, step, hparams)
+    fake_logits = self.d_logits(d_params, fake, y, d_rng, step, hparams,
+                                self.spectral_stats(extra))
     loss = self.gan_loss.generator(fake_logits)
     return loss, ({}, extra)
 
