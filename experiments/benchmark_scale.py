@@ -9,8 +9,8 @@ python -m experiments.benchmark_scale --workdir=/tmp/bench_scale
    (target: 4 devices <= 1.3x the time of 1).
 
 3. (--parts=chunk) Why 1 falls short on a CPU: seconds per 100 steps of
-   one jitted chunk in-process, at batch 256, at batch 2,048, and for a
-   vmapped population of 8 at batch 256.
+   one jitted chunk in-process (the core loop's, after compiling), at batch
+   256, at batch 2,048, and for a vmapped population of 8 at batch 256.
 
 Prints a table and writes WORKDIR/benchmark_scale.json. Each command starts
 from an empty workdir; wall times include Python start-up and compilation.
@@ -59,33 +59,22 @@ def last_rate(metrics_path):
 
 
 def chunk_seconds(batch_size, population=1, repeats=3):
-  """Best seconds per 100-step chunk of configs/mixture.py, after compiling."""
-  import jax  # pylint: disable=g-import-not-at-top
-  import numpy as np  # pylint: disable=g-import-not-at-top
+  """Best seconds per 100-step chunk of configs/mixture.py after compiling,
+  trained by the core loop (P = population identical members)."""
   from configs import mixture  # pylint: disable=g-import-not-at-top
-  from gan_jax import objectives  # pylint: disable=g-import-not-at-top
-  from gan_jax.core import train  # pylint: disable=g-import-not-at-top
-  from gan_jax.objectives import base  # pylint: disable=g-import-not-at-top
+  from gan_jax.core import build  # pylint: disable=g-import-not-at-top
+  from gan_jax.core import loop  # pylint: disable=g-import-not-at-top
   config = mixture.get_config()
   config.batch_size = batch_size
-  dataset = train.load_dataset(config)
-  objective = objectives.make_objective(config,
-                                        base.DataSpec.from_dataset(dataset))
-  state = train.create_train_state(objective, config)
-  indices = train.chunk_indices(dataset, config, 0, 100)
-  chunk = train.make_chunk_fn(objective)
-  if population > 1:
-    state = jax.tree.map(lambda x: np.stack([x] * population), state)
-    indices = {f: np.stack([i] * population) for f, i in indices.items()}
-    chunk = jax.vmap(chunk, in_axes=(0, None, 0))
-  chunk, data = jax.jit(chunk), jax.device_put(dataset.train)
-  jax.block_until_ready(chunk(state, data, indices))
-  times = []
-  for _ in range(repeats):
-    start = time.perf_counter()
-    jax.block_until_ready(chunk(state, data, indices))
-    times.append(time.perf_counter() - start)
-  return min(times)
+  config.steps_per_call = 100
+  # The first chunk compiles; the `repeats` after it are timed.
+  config.num_steps = 100 * (repeats + 1)
+  runs = [build.build_run(config) for _ in range(population)]
+  ends = []
+  loop.train(runs, verbose=False,
+             snapshot_steps=tuple(range(100, config.num_steps + 1, 100)),
+             on_snapshot=lambda step, states: ends.append(time.perf_counter()))
+  return min(b - a for a, b in zip(ends, ends[1:]))
 
 
 def main(argv):

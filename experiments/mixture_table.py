@@ -2,7 +2,7 @@
 
 python -m experiments.mixture_table --output_dir=/tmp/mixture [--datasets=ring8,grid25]
 
-The default (non-saturating loss, k = 1, with and without instance noise) is
+The default (non-saturating GAN loss, k = 1, with and without instance noise) is
 what fits the 15-minute budget per dataset on 2 CPU cores;
 --losses=minimax,non_saturating --d_steps=1,5 gives the full 8-setting table
 (about 8x the training work: k = 5 costs ~3x). With config.rejection.enabled
@@ -24,7 +24,8 @@ _DATASETS = flags.DEFINE_list('datasets', ['ring8', 'grid25'],
 _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 10, 'Seeds 0..N-1 per setting.')
 _D_STEPS = flags.DEFINE_list('d_steps', ['1'], 'Values of k to compare.')
 _LOSSES = flags.DEFINE_list('losses', ['non_saturating'],
-                            'Generator losses: minimax, non_saturating.')
+                            'GAN losses (config.gan_loss) to compare: minimax, '
+                            'non_saturating.')
 _NOISE_STD = flags.DEFINE_float(
     'noise_std', 0.1, 'Instance noise std of the "with noise" settings '
     '(annealed to 0 over the run unless the config sets an anneal).')

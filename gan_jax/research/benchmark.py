@@ -1,14 +1,15 @@
-"""Times the shared trainer's own jitted step on the seeds' MNIST MLP GAN.
+"""Times the core's own jitted step on the seeds' MNIST MLP GAN.
 
 The model is the one of the seeds' PyTorch script (G 100-256-512-1024-784,
 D 784-1024-512-256-1 with dropout 0.3, Adam 2e-4, batch 100, one D and one G
-step per iteration) on synthetic 28x28 data in [-1, 1]: only speed is
-measured. The step timed is `train.make_train_chunk` (lax.scan over
-`steps_per_call` iterations) and, for comparison, `train.make_train_step`
-jitted alone. Throughput is also given as model FLOPs per second (matmuls
-counted from the step's jaxpr, see gan_jax.flops) next to the rate of a large
-matmul measured in the same process.
+step per iteration) on the bundled digits resized to MNIST's 28x28: only
+speed is measured. The step timed is `core.step.make_train_chunk` (lax.scan
+over `steps_per_call` iterations) and, for comparison,
+`core.step.make_train_step` jitted alone. Throughput is also given as model
+FLOPs per second (matmuls counted from the step's jaxpr, see research.flops)
+next to the rate of a large matmul measured in the same process.
 """
+import importlib.util
 import os
 import re
 import statistics
@@ -18,14 +19,12 @@ import time
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from gan_jax import data as data_lib
+from gan_jax.core import build
 from gan_jax.core import errors
+from gan_jax.core import step as step_lib
+from gan_jax.data import batching
 from gan_jax.research import flops
-from gan_jax import objectives
-from gan_jax.core import train
-from gan_jax.objectives import base
 
 MNIST_SHAPE = (28, 28, 1)
 PEAK_SIZES = (1024, 2048)  # Square matmuls whose best rate is the "peak".
@@ -36,10 +35,11 @@ def seed_mlp_config(config):
   config = config.copy_and_resolve_references()
   with config.unlocked():
     config.objective = 'vanilla'
+    config.dataset = 'digits'
+    config.data.image_size = MNIST_SHAPE[0]
     config.batch_size = 100
     config.d_steps = 1
-    config.generator_loss = 'non_saturating'  # The seed's BCE(D(G(z)), 1).
-    config.real_label_smoothing = 0.0
+    config.gan_loss = 'non_saturating'  # The seed's BCE(D(G(z)), 1).
     config.instance_noise_std = 0.0
     config.model.name = 'mlp'
     config.model.latent_dim = 100
@@ -54,13 +54,6 @@ def seed_mlp_config(config):
   return config
 
 
-def synthetic_dataset(num_examples, seed=0, shape=MNIST_SHAPE):
-  rng = np.random.default_rng(seed)
-  x = rng.uniform(-1, 1, (num_examples, *shape)).astype(np.float32)
-  return data_lib.Dataset(name='synthetic', kind='image', train={'x': x},
-                          test={'x': x[:1]})
-
-
 def _timed(fn, repeats):
   """(best wall seconds, median wall seconds, best process CPU seconds)."""
   walls, cpus = [], []
@@ -72,24 +65,24 @@ def _timed(fn, repeats):
   return min(walls), statistics.median(walls), min(cpus)
 
 
-def time_trainer(config, *, steps_per_call, repeats, num_examples=6_000):
-  """Times the trainer's scanned chunk and its single jitted step.
+def time_trainer(config, *, steps_per_call, repeats):
+  """Times the core's scanned chunk and its single jitted step.
 
   Returns a dict of timings and the counted model FLOPs of one iteration.
   """
-  dataset = synthetic_dataset(num_examples)
-  train.check_batch_fits(dataset, config.batch_size)
-  objective = objectives.make_objective(config,
-                                        base.DataSpec.from_dataset(dataset))
-  state = train.create_train_state(objective, config)
-  data = jax.device_put(dataset.train)
-  indices = train.chunk_indices(dataset, config, 0, steps_per_call)
+  run = build.build_run(config)
+  objective, state = run.objective, run.state
+  data = jax.device_put({'x': run.dataset.train['x']})
+  indices = batching.chunk_indices(
+      run.dataset, batch_size=config.batch_size, d_steps=config.d_steps,
+      seed=config.seed, first_step=0, num_steps=steps_per_call)
+  indices = {'x': indices['x']}
 
-  step_fn = train.make_train_step(objective)
+  step_fn = step_lib.make_train_step(objective)
   one_batch = {f: data[f][indices[f][0]] for f in indices}
   flop_count = flops.count_flops(step_fn, state, one_batch)
 
-  chunk = train.make_train_chunk(objective)
+  chunk = step_lib.make_train_chunk(objective)
   holder = {'state': state}
 
   def run_chunk():
@@ -141,12 +134,10 @@ def time_torch_reference(script, *, threads, iters, repeats, batch_size=100):
     raise errors.ConfigError(
         f'torch reference {script!r} does not exist; pass --torch_script=PATH '
         'to seed_torch_gan.py')
-  try:
-    import torch  # pylint: disable=g-import-not-at-top,unused-import
-  except ImportError:
+  if importlib.util.find_spec('torch') is None:
     raise errors.ConfigError(
         '--compare_torch needs PyTorch, which is not installed; '
-        'pip install torch (it is not a gan_jax dependency)') from None
+        'pip install torch (it is not a gan_jax dependency)')
   times = []
   for _ in range(repeats):
     out = subprocess.run(

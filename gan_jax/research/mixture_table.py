@@ -1,9 +1,9 @@
-"""The 2D mode-coverage table: every (loss, instance noise, k) setting over
-several seeds, trained as one vmapped population per setting.
+"""The 2D mode-coverage table: every (GAN loss, instance noise, k) setting
+over several seeds, trained as one vmapped population per setting.
 
-Each member is an ordinary run of the shared trainer's `train_step` (its own
-seed, params, data and minibatch order); `jax.vmap` runs the members side by
-side and `lax.scan` runs `steps_per_call` iterations per jitted call.
+Each member is an ordinary run (its own seed, params, data and minibatch
+order) built by `core.build.build_run`; the core loop `core.loop.train`
+trains the members of a setting side by side as one population.
 """
 import csv
 import dataclasses
@@ -15,13 +15,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gan_jax.core import build
 from gan_jax.core import errors
+from gan_jax.core import loop
+from gan_jax.core import outputs
 from gan_jax.evaluation import mixtures as mixture_metrics
-from gan_jax import objectives
-from gan_jax import plotting
 from gan_jax.evaluation import rejection
-from gan_jax.core import train
-from gan_jax.objectives import base
 
 DATASETS = ('ring8', 'grid25')
 LOSSES = ('minimax', 'non_saturating')
@@ -29,20 +28,20 @@ LOSSES = ('minimax', 'non_saturating')
 
 @dataclasses.dataclass(frozen=True)
 class Setting:
-  generator_loss: str
+  gan_loss: str
   instance_noise: bool
   d_steps: int
 
   @property
   def name(self):
     noise = 'noise' if self.instance_noise else 'no_noise'
-    return f'{self.generator_loss}-{noise}-k{self.d_steps}'
+    return f'{self.gan_loss}-{noise}-k{self.d_steps}'
 
 
 def all_settings(d_steps=(1, 5), losses=LOSSES):
   for loss in losses:
     if loss not in LOSSES:
-      raise errors.choices_error('generator loss', loss, LOSSES)
+      raise errors.choices_error('gan_loss', loss, LOSSES)
   return [Setting(loss, noise, k) for loss, noise, k in itertools.product(
       losses, (False, True), d_steps)]
 
@@ -53,7 +52,7 @@ def setting_config(config, setting, *, dataset, seed, noise_std):
   with config.unlocked():
     config.dataset = dataset
     config.seed = seed
-    config.generator_loss = setting.generator_loss
+    config.gan_loss = setting.gan_loss
     config.d_steps = setting.d_steps
     config.instance_noise_std = noise_std if setting.instance_noise else 0.0
     if setting.instance_noise and not config.instance_noise_anneal_steps:
@@ -66,86 +65,54 @@ def stack(trees):
   return jax.tree.map(lambda *xs: jnp.stack(xs), *trees)
 
 
-def make_population_chunk(objective):
-  """Jitted (states, data, indices) -> (states, metrics) for stacked members:
-  the trainer's own train_step, vmapped over members, scanned over steps."""
-  train_step = train.make_train_step(objective)
-
-  def member_chunk(state, data, indices):
-    batches = {f: data[f][indices[f]] for f in indices}
-    return jax.lax.scan(train_step, state, batches)
-
-  return jax.jit(jax.vmap(member_chunk), donate_argnums=(0,))
-
-
 def train_population(config, setting, *, dataset, seeds, noise_std):
-  """Trains one member per seed; returns (objective, stacked state, spec,
-  stacked train data)."""
-  configs = [setting_config(config, setting, dataset=dataset, seed=s,
-                            noise_std=noise_std) for s in seeds]
-  for c in configs:
-    train.validate_config(c)
-  datasets = [train.load_dataset(c) for c in configs]
-  train.check_batch_fits(datasets[0], configs[0].batch_size)
-  spec = base.DataSpec.from_dataset(datasets[0])
-  objective = objectives.make_objective(configs[0], spec)
-  states = [train.create_train_state(objective, c) for c in configs]
-  # The optimizers are static fields: members must share the same objects.
-  states = [s.replace(d_tx=states[0].d_tx, g_tx=states[0].g_tx)
-            for s in states]
-  state = stack(states)
-  data = stack([jax.device_put(d.train) for d in datasets])
-  chunk = make_population_chunk(objective)
-  step = 0
-  while step < config.num_steps:
-    length = min(config.steps_per_call, config.num_steps - step)
-    indices = stack([train.chunk_indices(d, c, step, length)
-                     for d, c in zip(datasets, configs)])
-    state, metrics = chunk(state, data, indices)
-    step += length
-  losses = jax.device_get(metrics)
-  bad = [k for k, v in losses.items() if not np.all(np.isfinite(v))]
-  if bad:
-    print(f'warning: {setting.name} on {dataset}: {bad[0]} is not finite '
-          'for some seeds; their samples count as low quality', flush=True)
-  return objective, state, spec, data
+  """Trains one member per seed with the core loop; returns (runs, final
+  member states)."""
+  runs = [build.build_run(setting_config(
+      config, setting, dataset=dataset, seed=s, noise_std=noise_std))
+          for s in seeds]
+  return runs, loop.train(runs, verbose=False)
 
 
-def evaluate_population(objective, state, spec, seeds):
+def evaluate_population(runs, states):
   """Coverage of NUM_SAMPLES generator samples per member."""
   results, samples = [], []
-  for i, seed in enumerate(seeds):
-    g_params = jax.tree.map(lambda a, i=i: a[i], state.g_params)
-    rng = jax.random.fold_in(jax.random.PRNGKey(seed), 12345)
-    points = objective.generate(g_params, rng, mixture_metrics.NUM_SAMPLES)
+  for run, state in zip(runs, states):
+    rng = jax.random.fold_in(jax.random.PRNGKey(run.config.seed), 12345)
+    points = run.objective.generate(state.g_params, rng,
+                                    mixture_metrics.NUM_SAMPLES)
     samples.append(points)
-    results.append(mixture_metrics.mode_coverage(points, spec.modes,
-                                                 spec.mode_std))
+    results.append(mixture_metrics.mode_coverage(points, run.spec.modes,
+                                                 run.spec.mode_std))
   return results, samples
 
 
-def rejection_population(objective, state, data, spec, seeds, options):
+def rejection_population(runs, states, options):
   """Coverage of NUM_SAMPLES DRS-accepted samples per member, after
   `options.calibration_steps` D-only steps on each frozen G (vmapped)."""
-  d_params = state.d_params
+  d_params = [s.d_params for s in states]
   if options.calibration_steps:
+    objective = runs[0].objective
     calibrate = jax.jit(jax.vmap(rejection.make_calibration(
         objective, num_steps=options.calibration_steps,
         learning_rate=options.calibration_lr,
         batch_size=objective.config.batch_size)))
-    rngs = jnp.stack([jax.random.fold_in(jax.random.PRNGKey(s), 777)
-                      for s in seeds])
-    d_params = calibrate(d_params, state.g_params, data['x'], rngs)
+    rngs = jnp.stack([jax.random.fold_in(
+        jax.random.PRNGKey(r.config.seed), 777) for r in runs])
+    stacked = calibrate(stack(d_params), stack([s.g_params for s in states]),
+                        stack([r.dataset.train['x'] for r in runs]), rngs)
+    d_params = [jax.tree.map(lambda a, i=i: a[i], stacked)
+                for i in range(len(runs))]
   results, samples, stats = [], [], []
-  for i, seed in enumerate(seeds):
-    member = lambda tree, i=i: jax.tree.map(lambda a: a[i], tree)
+  for run, state, d in zip(runs, states, d_params):
     points, member_stats = rejection.rejection_sample(
-        objective, member(d_params), member(state.g_params),
-        jax.random.fold_in(jax.random.PRNGKey(seed), 54321),
+        run.objective, d, state.g_params,
+        jax.random.fold_in(jax.random.PRNGKey(run.config.seed), 54321),
         mixture_metrics.NUM_SAMPLES, burn_in=options.burn_in,
         gamma=options.gamma, max_candidates=options.max_candidates)
     if len(points):
-      result = mixture_metrics.mode_coverage(points, spec.modes, spec.mode_std)
+      result = mixture_metrics.mode_coverage(points, run.spec.modes,
+                                             run.spec.mode_std)
     else:  # Nothing accepted: no mode covered, no sample of high quality.
       result = {'modes_covered': 0, 'high_quality': 0.0}
     samples.append(points if len(points) else np.zeros((1, 2)))
@@ -177,21 +144,22 @@ def run_table(config, *, dataset, seeds, settings, noise_std, output_dir):
     raise errors.ConfigError('seeds must name at least one seed')
   if not noise_std > 0:
     raise errors.ConfigError(f'noise_std must be > 0, got {noise_std!r}')
-  train.check_workdir_writable(output_dir)
+  outputs.check_workdir_writable(output_dir)
   options = config.get('rejection')
   use_rejection = bool(options and options.enabled)
   if use_rejection:
-    rejection.check_options(options, config.model)
+    rejection.check_options(options)
   rows = []
   for setting in settings:
     start = time.perf_counter()
-    objective, state, spec, data = train_population(
+    runs, states = train_population(
         config, setting, dataset=dataset, seeds=seeds, noise_std=noise_std)
-    results, samples = evaluate_population(objective, state, spec, seeds)
+    spec = runs[0].spec
+    results, samples = evaluate_population(runs, states)
     (modes_mean, modes_se), (hq_mean, hq_se) = summary(results)
     row = {
         'dataset': dataset, 'setting': setting.name,
-        'generator_loss': setting.generator_loss,
+        'gan_loss': setting.gan_loss,
         'instance_noise': noise_std if setting.instance_noise else 0.0,
         'd_steps': setting.d_steps, 'num_seeds': len(seeds),
         'num_modes': len(spec.modes),
@@ -208,7 +176,7 @@ def run_table(config, *, dataset, seeds, settings, noise_std, output_dir):
     if use_rejection:
       drs_start = time.perf_counter()
       drs_results, drs_samples, stats = rejection_population(
-          objective, state, data, spec, seeds, options)
+          runs, states, options)
       (d_modes, d_modes_se), (d_hq, d_hq_se) = summary(drs_results)
       rate, rate_se = mean_and_stderr(
           [100 * s['acceptance_rate'] for s in stats])
@@ -237,6 +205,7 @@ def run_table(config, *, dataset, seeds, settings, noise_std, output_dir):
 
 
 def save_panels(output_dir, name, samples, results, spec, seeds):
+  from gan_jax import plotting  # pylint: disable=g-import-not-at-top
   plotting.save_points_panels(
       os.path.join(output_dir, f'{name}.png'),
       [np.asarray(s) for s in samples], modes=spec.modes,
@@ -255,14 +224,14 @@ def markdown_table(rows):
   """Mean +- standard error per setting; with rejection sampling, its
   columns follow the plain GAN's."""
   drs = 'drs_modes_mean' in rows[0]
-  header = ('| dataset | G loss | instance noise | k | modes (of %d) | '
+  header = ('| dataset | GAN loss | instance noise | k | modes (of %d) | '
             'high quality %% |' % rows[0]['num_modes'])
   if drs:
     header += ' DRS modes | DRS high quality % | DRS accepted % |'
   lines = [header, '|---' * header.count(' | ') + '|---|']
   for r in rows:
     line = (
-        f"| {r['dataset']} | {r['generator_loss']} | {r['instance_noise']:g} "
+        f"| {r['dataset']} | {r['gan_loss']} | {r['instance_noise']:g} "
         f"| {r['d_steps']} | {r['modes_mean']:.1f} +- {r['modes_stderr']:.1f} "
         f"| {r['high_quality_pct_mean']:.1f} +- "
         f"{r['high_quality_pct_stderr']:.1f} |")

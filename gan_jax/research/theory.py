@@ -13,8 +13,11 @@ so the global minimum over G is -log 4, reached at p_g = p_data (D* = 1/2).
 
 import math
 
+import jax
 import jax.numpy as jnp
 from jax.scipy import special
+
+LOG4 = math.log(4.0)  # -log 4 = min over G of max_D V(D, G).
 
 
 def _xlogy(x, y):
@@ -70,6 +73,21 @@ def optimal_value(p_data, p_g, *, dx=1.0):
   total = p_data + p_g
   per_cell = _xlog_share(p_data, total) + _xlog_share(p_g, total)
   return dx * jnp.sum(per_cell)
+
+
+def density_discriminator_loss(*, logits, p_data, p_g, dx=1.0):
+  """-V(D, G) for densities on a grid, with D = sigmoid(logits) per cell:
+
+    -dx * sum[p_data log D + p_g log(1 - D)].
+
+  The expectations of the minimax discriminator loss taken exactly instead
+  of over samples, so its minimiser is D* = p_data / (p_data + p_g) wherever
+  p_data + p_g > 0. All arrays have the grid's shape; finite for logits of
+  any size (log D = log_sigmoid(logit)).
+  """
+  per_cell = (p_data * jax.nn.log_sigmoid(logits)
+              + p_g * jax.nn.log_sigmoid(-logits))
+  return -dx * jnp.sum(per_cell)
 
 
 def kl_divergence(p, q, *, dx=1.0):
