@@ -2,19 +2,18 @@
 
 python -m experiments.sample --workdir=DIR --num_samples=N --output=F.npz [--seed=S]
 
-2D mixture runs trained with config.rejection.enabled draw their points
-through discriminator rejection sampling (gan_jax/rejection.py).
+Point runs trained with config.rejection.enabled draw their points through
+discriminator rejection sampling (gan_jax/evaluation/rejection.py). G is the
+one the run samples with: its EMA when config.ema_decay > 0.
 """
-import os
-
 from absl import flags
 import jax
 import numpy as np
 
 from experiments import cli
+from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.evaluation import rejection
-from gan_jax.core import train
 
 _WORKDIR = flags.DEFINE_string('workdir', None, 'A trained run directory.')
 _NUM_SAMPLES = flags.DEFINE_integer('num_samples', 64, 'How many samples.')
@@ -30,23 +29,28 @@ def main(argv):
   if _NUM_SAMPLES.value < 1:
     raise errors.ConfigError(
         f'--num_samples must be >= 1, got {_NUM_SAMPLES.value}')
-  config, spec, objective, state = train.load_trained(_WORKDIR.value)
+  # np.savez appends .npz to a name without it: check and report that path.
+  output = cli.check_output_path(
+      _OUTPUT.value if _OUTPUT.value.endswith('.npz')
+      else _OUTPUT.value + '.npz')
+  run = build.load_trained(_WORKDIR.value)
   rng = jax.random.PRNGKey(_SEED.value)
-  if rejection.enabled(config) and spec.kind == 'points':
+  if rejection.enabled(run.config) and run.spec.kind == 'points':
     # The run asked for discriminator rejection sampling (2D mixtures).
-    points, stats = rejection.sample_trained(config, objective, state, rng,
-                                             _NUM_SAMPLES.value)
+    points, stats = rejection.sample_trained(run, rng, _NUM_SAMPLES.value)
     arrays = {'points': points.astype(np.float32)}
     print(f"rejection sampling: {stats['num_accepted']} of "
           f"{stats['num_candidates']} candidates accepted "
           f"({100 * stats['acceptance_rate']:.2f}%)")
   else:
-    arrays = objective.sample(state.g_params, rng, _NUM_SAMPLES.value,
-                              label=_LABEL.value)
-  out_dir = os.path.dirname(os.path.abspath(_OUTPUT.value))
-  os.makedirs(out_dir, exist_ok=True)
-  np.savez(_OUTPUT.value, **arrays)
-  print(f'wrote {_OUTPUT.value}: ' + ', '.join(
+    arrays = run.objective.sample(run.state.sample_params(), rng,
+                                  _NUM_SAMPLES.value, label=_LABEL.value)
+  try:
+    np.savez(output, **arrays)
+  except OSError as e:
+    raise errors.ConfigError(
+        f'--output {output} cannot be written ({e.strerror})') from e
+  print(f'wrote {output}: ' + ', '.join(
       f'{k} {v.dtype}{tuple(v.shape)}' for k, v in arrays.items()))
 
 

@@ -11,8 +11,8 @@ D* for the final G. Its shift gamma trades fidelity for acceptance: the
 acceptance probability is sigmoid(F - gamma) with F = logit(exp(logit - M)),
 so gamma = 0 is exact rejection sampling and gamma < 0 accepts more.
 
-The trained D of the 2D mixtures scores one point at a time (pack 1,
-unconditional): `discriminator_logits` checks that.
+The trained D of the 2D mixtures scores one point at a time, unconditionally:
+`discriminator_logits` checks that.
 """
 import functools
 
@@ -44,22 +44,23 @@ def acceptance_probability(logits, *, max_logit, gamma=0.0, eps=1e-6):
   return jax.nn.sigmoid(score)
 
 
-def discriminator_logits(objective, d_params, x):
-  """D's deterministic (no dropout, no instance noise) logits, one per row."""
-  pack = objective.config.model.get('pack', 1)
-  if pack != 1 or getattr(objective, 'num_classes', 0):
+def discriminator_logits(objective, d_params, x, extra=None):
+  """D's deterministic (no dropout, no instance noise) logits, one per row;
+  `extra`: the run's state.extra (D's spectral-norm state, if any)."""
+  num_classes = getattr(objective, 'num_classes', 0)
+  if num_classes:
     raise errors.ConfigError(
-        'rejection sampling needs a D that scores single unconditional '
-        f'samples; got model.pack={pack}, num_classes='
-        f'{getattr(objective, "num_classes", 0)} (use pack = 1, objective '
-        'vanilla)')
-  return objective.discriminator.apply(d_params, x, None, train=False)
+        'rejection sampling needs a D that scores unconditional samples; got '
+        f'num_classes={num_classes} (use objective vanilla)')
+  return objective.apply_d(objective.discriminator, d_params,
+                           objective.spectral_stats(extra), x, None,
+                           train=False)
 
 
 def make_calibration(objective, *, num_steps, learning_rate, batch_size):
   """Jittable (d_params, g_params, data_x, rng) -> d_params after `num_steps`
-  D-only steps (fresh Adam, step size decayed linearly to 0) against the frozen G, without instance noise or
-  label smoothing, so that D approaches D* for this G.
+  D-only steps (fresh Adam, step size decayed linearly to 0) against the
+  frozen G, without instance noise, so that D approaches D* for this G.
 
   The loss is the objective's own discriminator_loss; minibatches are drawn
   uniformly with replacement from data_x. vmap it to calibrate a population.
@@ -69,12 +70,12 @@ def make_calibration(objective, *, num_steps, learning_rate, batch_size):
   hparams = {k: jnp.zeros(()) for k in objective.hparams()}
   grad_fn = jax.grad(objective.discriminator_loss, has_aux=True)
 
-  def calibrate(d_params, g_params, data_x, rng):
+  def calibrate(d_params, g_params, data_x, rng, extra=None):
     def step(carry, i):
       params, opt_state = carry
       batch_rng, loss_rng = jax.random.split(jax.random.fold_in(rng, i))
       idx = jax.random.randint(batch_rng, (batch_size,), 0, data_x.shape[0])
-      grads, _ = grad_fn(params, g_params, None, {'x': data_x[idx]},
+      grads, _ = grad_fn(params, g_params, extra, {'x': data_x[idx]},
                          loss_rng, i, hparams)
       updates, opt_state = tx.update(grads, opt_state, params)
       return (optax.apply_updates(params, updates), opt_state), None
@@ -87,28 +88,29 @@ def make_calibration(objective, *, num_steps, learning_rate, batch_size):
 
 
 def _draw_with_logits(objective):
-  """Jitted (d_params, g_params, rng, num) -> (num samples, D's logits),
-  made once per objective, so every member of a population reuses its
-  compiled programs."""
+  """Jitted (d_params, g_params, rng, num, extra) -> (num samples, D's
+  logits), made once per objective, so every member of a population reuses
+  its compiled programs."""
   draw = getattr(objective, '_drs_draw', None)
   if draw is None:
     @functools.partial(jax.jit, static_argnums=3)
-    def draw(d_params, g_params, rng, num):
+    def draw(d_params, g_params, rng, num, extra):
       x = objective.generator.apply(g_params, objective.latent(rng, num))
-      return x, discriminator_logits(objective, d_params, x)
+      return x, discriminator_logits(objective, d_params, x, extra)
     objective._drs_draw = draw  # pylint: disable=protected-access
   return draw
 
 
 def rejection_sample(objective, d_params, g_params, rng, num_samples, *,
                      burn_in=10_000, gamma=0.0, chunk_size=10_000,
-                     max_candidates=1_000_000):
+                     max_candidates=1_000_000, extra=None):
   """Up to num_samples DRS-accepted generator samples.
 
   Draws candidates in chunks of `chunk_size` until num_samples are accepted
   or max_candidates have been drawn (then fewer come back: the caller sees
   it). M starts as the largest logit over `burn_in` samples and rises when a
-  chunk holds a larger one (Azadi et al.'s update).
+  chunk holds a larger one (Azadi et al.'s update). `extra`: the run's
+  state.extra (D's spectral-norm state, if any).
 
   Returns:
     (samples (n <= num_samples, ...) numpy, stats dict with
@@ -125,12 +127,12 @@ def rejection_sample(objective, d_params, g_params, rng, num_samples, *,
 
   draw = _draw_with_logits(objective)
   burn_rng, rng = jax.random.split(rng)
-  _, burn_logits = draw(d_params, g_params, burn_rng, burn_in)
+  _, burn_logits = draw(d_params, g_params, burn_rng, burn_in, extra)
   max_logit = float(jnp.max(burn_logits))
   accepted, num_accepted, num_candidates = [], 0, 0
   while num_accepted < num_samples and num_candidates < max_candidates:
     rng, draw_rng, coin_rng = jax.random.split(rng, 3)
-    x, logits = draw(d_params, g_params, draw_rng, chunk_size)
+    x, logits = draw(d_params, g_params, draw_rng, chunk_size, extra)
     max_logit = max(max_logit, float(jnp.max(logits)))
     prob = acceptance_probability(logits, max_logit=max_logit, gamma=gamma)
     keep = np.asarray(jax.random.uniform(coin_rng, prob.shape) < prob)
@@ -146,14 +148,8 @@ def rejection_sample(objective, d_params, g_params, rng, num_samples, *,
   }
 
 
-def check_options(options, model_config=None):
-  """Validates a config.rejection block (ConfigError names the bad field),
-  and that the model's D scores single samples."""
-  pack = model_config.get('pack', 1) if model_config else 1
-  if pack != 1:
-    raise errors.ConfigError(
-        'config.rejection.enabled needs config.model.pack = 1 (D must score '
-        f'single samples), got pack {pack}; or set rejection.enabled=False')
+def check_options(options):
+  """Validates a config.rejection block (ConfigError names the bad field)."""
   for field in ('calibration_steps',):
     value = options[field]
     if not isinstance(value, int) or value < 0:
@@ -170,28 +166,28 @@ def check_options(options, model_config=None):
 
 
 def enabled(config):
-  """True when the config asks for rejection sampling (older configs lack
-  the block)."""
-  options = config.get('rejection')
-  return bool(options and options.enabled)
+  """True when the config asks for rejection sampling (only the mixture
+  configs have a rejection block)."""
+  return 'rejection' in config and bool(config.rejection.enabled)
 
 
-def sample_trained(config, objective, state, rng, num_samples):
-  """DRS samples from a trained run (experiments.sample): calibrates its D on
-  the run's own training data first, as config.rejection says."""
-  from gan_jax.core import train  # pylint: disable=g-import-not-at-top
+def sample_trained(run, rng, num_samples):
+  """DRS samples from a trained Run (experiments.sample, experiments.evaluate):
+  calibrates its D on the run's own training data first, as
+  run.config.rejection says. G is the one the run samples with (its EMA when
+  it keeps one)."""
+  config, objective, state = run.config, run.objective, run.state
   options = config.rejection
-  check_options(options, config.model)
-  d_params = state.d_params
+  check_options(options)
+  d_params, g_params = state.d_params, state.sample_params()
   if options.calibration_steps:
-    data = train.load_dataset(config)
     calibrate = jax.jit(make_calibration(
         objective, num_steps=options.calibration_steps,
         learning_rate=options.calibration_lr, batch_size=config.batch_size))
-    d_params = calibrate(d_params, state.g_params,
-                         jnp.asarray(data.train['x']),
-                         jax.random.fold_in(rng, 777))
+    d_params = calibrate(d_params, g_params,
+                         jnp.asarray(run.dataset.train['x']),
+                         jax.random.fold_in(rng, 777), state.extra)
   return rejection_sample(
-      objective, d_params, state.g_params, rng, num_samples,
+      objective, d_params, g_params, rng, num_samples,
       burn_in=options.burn_in, gamma=options.gamma,
-      max_candidates=options.max_candidates)
+      max_candidates=options.max_candidates, extra=state.extra)
