@@ -58,7 +58,8 @@ def load_config_flags():
     if '.' in name or type(flag).__name__ != '_ConfigFlag':
       continue
     try:
-      flag.value  # pylint: disable=pointless-statement
+      # A failed load leaves a stand-in that raises on any attribute.
+      getattr(flag.value, 'items', None)
     except Exception as e:  # pylint: disable=broad-except
       given = flags.FLAGS[name].serialize().partition('=')[2]
       fail(f'--{name}={given} cannot be loaded: {config_load_problem(e)}')
@@ -72,8 +73,11 @@ def parse_flags(argv):
   try:
     rest = flags.FLAGS(argv)
   except flags.Error as e:
-    fail(f'{e}; see --helpshort')
+    fail(f'{str(e).rstrip(".")}; see --helpshort')
   except (AttributeError, KeyError) as e:
+    if str(e).startswith('module '):  # The config file itself.
+      fail(f'a --config file cannot be loaded: {str(e).splitlines()[0]} '
+           '(a config file defines get_config())')
     # The message is a repr such as "'batch_sizee'\nDid you mean ...?".
     detail = str(e).strip('\'"').replace('\\n', ' ').replace("\\'", "'")
     fail(f'a --config override names no config field: {detail}')
@@ -94,6 +98,9 @@ def call(main, argv):
   values = flags.FLAGS
   for name in [n for n in list(values) if '.' in n]:
     delattr(values, name)  # ml_collections' override flags of the last call.
+    sys.modules.pop(f'{name.partition(".")[0]}_config', None)
+  for name in list(values):
+    sys.modules.pop(f'{name}_config', None)  # The last config file loaded.
   values.unparse_flags()
   saved, sys.argv = sys.argv, list(argv)
   try:

@@ -13,7 +13,6 @@ import jax
 import ml_collections
 
 from gan_jax import data as data_lib
-from gan_jax.data import batching
 from gan_jax import losses
 from gan_jax import models
 from gan_jax import objectives
@@ -23,6 +22,7 @@ from gan_jax.core import errors
 from gan_jax.core import parallel
 from gan_jax.core import step as step_lib
 from gan_jax.core.state import GANState
+from gan_jax.data import batching
 from gan_jax.objectives import base
 
 
@@ -126,7 +126,9 @@ def load_config(workdir):
 
 
 def load_trained(workdir):
-  """The Run saved in `workdir`, its state read from the latest checkpoint."""
+  """The Run saved in `workdir`, its state read from the newest usable
+  checkpoint (one that restores, matches its digest and is finite; a newer
+  one skipped is named in a warning)."""
   config = load_config(workdir)
   run = build_run(config)
   store = checkpoints.CheckpointStore(workdir, read_only=True)
@@ -134,4 +136,6 @@ def load_trained(workdir):
     run.state = store.restore(run.state)
   finally:
     store.close()
+  if store.skipped:
+    warn_once(store.skipped_note(int(run.state.step)))
   return run

@@ -9,14 +9,16 @@ the state carries (seed, k, learning rates, `hparams`). Outputs go through
 `outputs.RunOutputs` (metrics, sample grids, checkpoints) at the step
 boundaries the configs ask for; `workdirs=None` trains in memory.
 """
-import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from gan_jax.core import build
+from gan_jax.core import checkpoints
 from gan_jax.core import errors
+from gan_jax.core import identity
+from gan_jax.core import lock
 from gan_jax.core import outputs
 from gan_jax.core import parallel
 from gan_jax.core import step as step_lib
@@ -137,22 +139,26 @@ class Population:
 
 
 def train(runs, workdirs=None, *, mesh=None, snapshot_steps=(),
-          on_snapshot=None, verbose=True):
+          on_snapshot=None, verbose=True, apply_config_changes=False):
   """Trains `runs` (build.Run, P >= 1) side by side to runs[0].config.num_steps.
 
   With `workdirs` (one per run) each member writes and resumes a complete
   run directory; without, training is in memory. `on_snapshot(step, states)`
   is called at every step in `snapshot_steps` (0 included) with the member
-  states. Returns the final member states.
+  states. Returns the final member states. A workdir is locked for the
+  run, its config must match its config.json unless `apply_config_changes`
+  (gan_jax.core.identity), and training stops before a NaN or inf in the
+  losses, parameters or optimizer states reaches a checkpoint.
   """
   mesh = parallel.make_mesh() if mesh is None else mesh
   config = runs[0].config
   for run in runs:
     parallel.check_batch_divides(run.config.batch_size, mesh)
-  population = Population(runs, mesh)
-  outs = (outputs.RunOutputs(runs, workdirs, verbose=verbose)
+  outs = (outputs.RunOutputs(runs, workdirs, verbose=verbose,
+                             apply_config_changes=apply_config_changes)
           if workdirs is not None else None)
   try:
+    population = Population(runs, mesh)
     states = [r.state for r in runs]
     if len(runs) == 1:
       # Placed before restoring, so the checkpoint is read into the same
@@ -180,10 +186,13 @@ def train(runs, workdirs=None, *, mesh=None, snapshot_steps=(),
       new_value, metrics = population.chunk(
           value, population.data, population.indices(step, length))
       metrics = parallel.to_host(metrics)
+      finite = parallel.to_host(checkpoints.finite_by_field(
+          new_value.payload(), stacked=len(runs) > 1))
       for i, run in enumerate(runs):
         check_finite(population.member_metrics(metrics, i), step, length,
-                     outs.last_checkpoint(i) if outs else None,
-                     name=None if len(runs) == 1 else f'run {i}')
+                     (lambda i=i: outs.last_checkpoint(i)) if outs else None,
+                     name=None if len(runs) == 1 else f'run {i}',
+                     state_finite=population.member_metrics(finite, i))
       value, step = new_value, step + length
       if outs is not None:
         outs.after_chunk(step, metrics, population.members, value)
@@ -195,22 +204,44 @@ def train(runs, workdirs=None, *, mesh=None, snapshot_steps=(),
       outs.close()
 
 
-def check_finite(metrics, step, length, last_checkpoint, name=None):
+def check_finite(metrics, step, length, last_checkpoint, name=None,
+                 state_finite=None):
+  """Raises TrainingDivergedError when a loss or metric, or (state_finite:
+  {payload field: bool}) a parameter or optimizer state, is NaN or inf.
+
+  `last_checkpoint` is a string or a callable giving one; it is asked only
+  on failure (it restores checkpoints to find the newest good one).
+  """
   bad = [k for k, v in metrics.items() if not np.all(np.isfinite(v))]
-  if bad:
+  if not bad:  # Parameters before optimizer states.
+    bad = [', '.join(sorted(
+        (k for k, ok in (state_finite or {}).items() if not np.all(ok)),
+        key=lambda k: ('opt_state' in k, k)))]
+  if bad[0]:
     where = f'{name}: ' if name else ''
+    if callable(last_checkpoint):
+      last_checkpoint = last_checkpoint()
     raise errors.TrainingDivergedError(
         f'{where}{bad[0]} became NaN or inf between steps {step} and '
-        f'{step + length}; training stopped. Last good checkpoint: '
-        f'{last_checkpoint or "none"} (kept). Try a lower learning rate.')
+        f'{step + length}; training stopped and that state was not saved. '
+        f'Last good checkpoint: {last_checkpoint or "none"} (kept). Try a '
+        'lower learning rate.')
 
 
-def train_and_evaluate(config, workdir, *, mesh=None):
-  """A plain run: trains config in workdir, resuming from its latest
+def train_and_evaluate(config, workdir, *, mesh=None,
+                       apply_config_changes=False):
+  """A plain run: trains config in workdir, resuming from its newest usable
   checkpoint. The step runs data parallel over `mesh` (default: every
-  visible device, on every host). Returns the final GANState."""
+  visible device, on every host). The workdir is locked and its identity
+  checked before the run is built; `apply_config_changes` applies a config
+  that differs from the workdir's config.json (see gan_jax.core.identity).
+  Returns the final GANState."""
   mesh = parallel.make_mesh() if mesh is None else mesh
   build.check_config(config)
   outputs.check_workdir_writable(workdir)
-  run = build.build_run(config, mesh=mesh)
-  return train([run], [workdir], mesh=mesh)[0]
+  with lock.Held([workdir], enabled=parallel.is_primary()):
+    identity.check(identity.compare(config, workdir), workdir,
+                   apply_changes=apply_config_changes)
+    run = build.build_run(config, mesh=mesh)
+    return train([run], [workdir], mesh=mesh,
+                 apply_config_changes=apply_config_changes)[0]

@@ -1,8 +1,11 @@
 """What the loop writes into run directories: metrics (JSON lines and
 TensorBoard), progress lines, sample grids and checkpoints.
 
-Only process 0 writes metrics, samples and run descriptions; every process
-takes part in saving checkpoints (orbax writes them collectively).
+Only process 0 writes metrics, samples and run descriptions and holds the
+workdir lock; every process takes part in saving checkpoints (orbax writes
+them collectively). A rerun keeps the workdir a faithful record: the lock
+keeps out a second process, config.json keeps the run's identity
+(gan_jax.core.identity), and metrics past the restored step are dropped.
 """
 import datetime
 import json
@@ -12,9 +15,10 @@ import time
 import jax
 import numpy as np
 
-from gan_jax.core import build
 from gan_jax.core import checkpoints
 from gan_jax.core import errors
+from gan_jax.core import identity
+from gan_jax.core import lock
 from gan_jax.core import parallel
 
 
@@ -31,13 +35,42 @@ def check_workdir_writable(workdir):
         'pass a --workdir you can write to') from e
 
 
-class MetricWriter:
-  """Metrics as JSON lines (metrics.jsonl) and TensorBoard events (tb/)."""
+def truncate_metrics(path, step):
+  """Drops the JSON lines logged past `step` (a killed run logged them after
+  its last checkpoint); rewrites the file atomically. Returns how many."""
+  if not os.path.exists(path):
+    return 0
+  with open(path) as f:
+    lines = f.read().splitlines()
+  keep = []
+  for line in lines:
+    try:
+      if json.loads(line)['step'] <= step:
+        keep.append(line)
+    except (ValueError, KeyError, TypeError):
+      pass  # A line cut by the kill.
+  if len(keep) == len(lines):
+    return 0
+  identity.write_atomic(path, ''.join(line + '\n' for line in keep))
+  return len(lines) - len(keep)
 
-  def __init__(self, workdir):
+
+class MetricWriter:
+  """Metrics as JSON lines (metrics.jsonl) and TensorBoard events (tb/).
+
+  Starting at `step`, entries past it are dropped: the JSON lines are
+  rewritten and TensorBoard is given purge_step=step + 1, so a resumed run
+  never shows a step twice.
+  """
+
+  def __init__(self, workdir, step=0):
     import tensorboardX  # pylint: disable=g-import-not-at-top
     self.path = os.path.join(workdir, 'metrics.jsonl')
-    self.tb = tensorboardX.SummaryWriter(os.path.join(workdir, 'tb'))
+    self.dropped = truncate_metrics(self.path, step)
+    tb_dir = os.path.join(workdir, 'tb')
+    resumed = os.path.isdir(tb_dir) and bool(os.listdir(tb_dir))
+    self.tb = tensorboardX.SummaryWriter(
+        tb_dir, purge_step=step + 1 if resumed else None)
 
   def write(self, step, scalars):
     with open(self.path, 'a') as f:
@@ -85,47 +118,79 @@ def clock(seconds):
 class RunOutputs:
   """The outputs of P runs trained side by side, one workdir each."""
 
-  def __init__(self, runs, workdirs, *, verbose=True):
+  def __init__(self, runs, workdirs, *, verbose=True,
+               apply_config_changes=False):
     if len(workdirs) != len(runs):
       raise ValueError('one workdir per run')
     self.runs, self.workdirs = runs, list(workdirs)
     self.config = runs[0].config
     self.primary = parallel.is_primary()
     self.verbose = verbose and self.primary
+    self.writers, self.stores, self.templates = None, [], None
     for workdir in self.workdirs:
       check_workdir_writable(workdir)
-    self.stores = [checkpoints.CheckpointStore(
-        w, max_to_keep=r.config.keep_checkpoints)
-                   for r, w in zip(runs, self.workdirs)]
-    self.writers = None
+    # Before any work; multi-host: process 0 alone.
+    self.locks = lock.Held(self.workdirs, enabled=self.primary).__enter__()
+    try:
+      self.changes = [identity.compare(r.config, w)
+                      for r, w in zip(runs, self.workdirs)]
+      for changes, workdir in zip(self.changes, self.workdirs):
+        identity.check(changes, workdir, apply_changes=apply_config_changes)
+      self.stores = [checkpoints.CheckpointStore(
+          w, max_to_keep=r.config.keep_checkpoints, primary=self.primary)
+                     for r, w in zip(runs, self.workdirs)]
+    except BaseException:
+      self.locks.__exit__(None, None, None)
+      raise
 
   def say(self, text):
     if self.verbose:
       print(text, flush=True)
 
   def restore(self, states):
-    out = []
-    for state, store, workdir in zip(states, self.stores, self.workdirs):
-      if store.latest_step() is not None:
-        state = store.restore(state)
+    """Each member from its newest usable checkpoint (the fresh state when
+    it has none), with the config's hyperparameters written into it."""
+    self.templates, out = list(states), []
+    for template, store, workdir in zip(states, self.stores, self.workdirs):
+      state = template
+      if store.all_steps():
+        state = store.restore(template)
+        if store.skipped:
+          self.say(f'{workdir}: {store.skipped_note(int(state.step))}')
+        # The config's learning rates, decay points and hparams, whether it
+        # changed them now or an earlier rerun did (a fallback can restore
+        # a checkpoint older than that change); a no-op otherwise.
+        state = identity.apply_to_state(state, template)
         if len(self.runs) == 1:
           self.say(f'Resuming from checkpoint at step {int(state.step)} in '
                    f'{workdir}')
       out.append(state)
-    if self.primary:
-      for run, workdir in zip(self.runs, self.workdirs):
-        build.save_run_description(workdir, run.config, run.spec)
     return out
 
   def last_checkpoint(self, i):
-    last = self.stores[i].latest_step()
-    return None if last is None else f'step {last} in {self.stores[i].directory}'
+    """The newest checkpoint of member i that restores and is finite."""
+    store = self.stores[i]
+    good = store.newest_good_step(self.templates[i])
+    return None if good is None else f'step {good} in {store.directory}'
+
+  def record_identity(self, step):
+    """A new run writes config.json; a rerun that changes the config
+    records the changes (its identity was checked in __init__)."""
+    for run, workdir, changes in zip(self.runs, self.workdirs, self.changes):
+      if changes is None:
+        identity.write_description(workdir, run.config, run.spec)
+      elif changes:
+        if len(self.runs) == 1 or changes.other or changes.tied:
+          self.say(f'{workdir}: {identity.note(changes, step)}')
+        identity.record(workdir, step, changes, run.config, run.spec)
 
   def nothing_to_do(self, step):
     self.say(f'Nothing to do: step {step} >= num_steps '
              f'{self.config.num_steps}.')
 
   def start(self, step):
+    if self.primary:
+      self.record_identity(step)
     run = self.runs[0]
     devices = jax.devices()
     what = (f'{len(self.runs)} runs of ' if len(self.runs) > 1 else '')
@@ -136,7 +201,11 @@ class RunOutputs:
              f'{self.workdirs[0] if len(self.runs) == 1 else os.path.dirname(self.workdirs[0])}'
              ' | compiling...')
     if self.primary:
-      self.writers = [MetricWriter(w) for w in self.workdirs]
+      self.writers = [MetricWriter(w, step) for w in self.workdirs]
+      dropped = sum(w.dropped for w in self.writers)
+      if dropped:
+        self.say(f'Dropped {dropped} metrics.jsonl entries past step {step} '
+                 '(logged after the last checkpoint)')
     self.started = self.window_start = time.perf_counter()
     self.first_step = self.window_first_step = step
     self.window = []
@@ -185,8 +254,11 @@ class RunOutputs:
     self.window_start, self.window, self.window_first_step = now, [], step
 
   def close(self):
-    if self.writers:
-      for writer in self.writers:
-        writer.close()
-    for store in self.stores:
-      store.close()
+    try:
+      if self.writers:
+        for writer in self.writers:
+          writer.close()
+      for store in self.stores:
+        store.close()
+    finally:
+      self.locks.__exit__(None, None, None)

@@ -1,0 +1,191 @@
+"""A run's identity: config.json is fixed when a workdir is created.
+
+A rerun on a workdir compares its config with config.json, field by field:
+
+- `num_steps` and the output cadence (FREE_FIELDS) may change: a larger
+  num_steps extends the run. A learning-rate schedule that follows num_steps
+  through a config reference (configs/mixture.py decays over the whole run,
+  CycleGAN over its second half) follows it here too: the schedule is
+  rebuilt for the new length, its new decay points written into the restored
+  optimizer state, and the note says so.
+- Any other difference stops the rerun with one line listing the fields,
+  unless the caller passes apply_changes (experiments.run
+  --apply_config_changes). Then the new values are written into the restored
+  state (the optimizers' injected hyperparameters: learning rates and decay
+  points; the objective's `hparams`), and everything built from the config
+  (optimizer code, objective, data) follows the new config too.
+
+Every applied change (extensions included) is appended to
+WORKDIR/config_changes.jsonl as {step, fields, old, new} and config.json is
+rewritten, atomically, to the config the run now follows. A rerun that has
+nothing to do writes nothing.
+"""
+import copy
+import dataclasses
+import json
+import os
+import tempfile
+import time
+
+from gan_jax.core import errors
+
+CONFIG = 'config.json'
+DATA_SPEC = 'data_spec.json'
+CHANGES = 'config_changes.jsonl'
+
+# Fields a rerun may change without asking: how long, and how often outputs.
+FREE_FIELDS = ('num_steps', 'log_every', 'sample_every', 'checkpoint_every',
+               'keep_checkpoints', 'steps_per_call')
+
+ABSENT = '(absent)'
+
+
+def flatten(tree, prefix=''):
+  out = {}
+  for key, value in tree.items():
+    if isinstance(value, dict):
+      out.update(flatten(value, f'{prefix}{key}.'))
+    else:
+      out[f'{prefix}{key}'] = value
+  return out
+
+
+def as_flat(config):
+  """{dotted field: JSON value} of a ConfigDict, as config.json holds it."""
+  return flatten(json.loads(config.to_json_best_effort()))
+
+
+def read_saved(workdir):
+  """The flat config.json of `workdir`, or None when it has none."""
+  path = os.path.join(workdir, CONFIG)
+  if not os.path.exists(path):
+    return None
+  try:
+    with open(path) as f:
+      return flatten(json.load(f))
+  except (OSError, ValueError) as e:
+    raise errors.CheckpointError(
+        f'{path} cannot be read ({e}); restore it, or train in a new '
+        '--workdir') from e
+
+
+def short(value):
+  text = json.dumps(value) if value is not ABSENT else ABSENT
+  return text if len(text) <= 40 else text[:37] + '...'
+
+
+@dataclasses.dataclass
+class Changes:
+  """How a config differs from the one a workdir was created with."""
+  old: dict
+  new: dict
+  tied: tuple  # Fields that differ only because num_steps does.
+
+  @property
+  def fields(self):
+    return sorted(self.old)
+
+  @property
+  def other(self):
+    """The fields a rerun may not change without apply_changes."""
+    return [f for f in self.fields
+            if f not in FREE_FIELDS and f not in self.tied]
+
+  def describe(self, fields):
+    return ', '.join(f'{f} {short(self.old[f])} -> {short(self.new[f])}'
+                     for f in fields)
+
+  def __bool__(self):
+    return bool(self.old)
+
+
+def compare(config, workdir):
+  """Changes of `config` against workdir's config.json (None: no config.json
+  yet, i.e. a new run)."""
+  saved = read_saved(workdir)
+  if saved is None:
+    return None
+  current = as_flat(config)
+  fields = sorted(set(saved) | set(current))
+  old = {f: saved.get(f, ABSENT) for f in fields
+         if saved.get(f, ABSENT) != current.get(f, ABSENT)}
+  new = {f: current.get(f, ABSENT) for f in old}
+  tied = ()
+  if 'num_steps' in old and isinstance(old['num_steps'], int):
+    # Which fields follow num_steps: the same config at the old length.
+    at_old_length = copy.deepcopy(config)
+    at_old_length.num_steps = old['num_steps']
+    before = as_flat(at_old_length)
+    tied = tuple(f for f in old if f not in FREE_FIELDS
+                 and before.get(f, ABSENT) == old[f])
+  return Changes(old, new, tied)
+
+
+def check(changes, workdir, *, apply_changes=False):
+  """Raises a one-line ConfigError when `changes` touch fields a rerun may
+  not change and `apply_changes` is off."""
+  if not changes or not changes.other or apply_changes:
+    return
+  raise errors.ConfigError(
+      f'{workdir} was created with another config: '
+      f'{changes.describe(changes.other)}; start a new --workdir, or pass '
+      '--apply_config_changes to apply these changes from the restored step '
+      f'(recorded in {CHANGES})')
+
+
+def apply_to_state(restored, template):
+  """`restored` with the config-derived values `template` (a state freshly
+  built from the new config) carries: the injected optimizer hyperparameters
+  (learning rates, decay points) and the objective's hparams."""
+
+  def hyper(restored_opt, template_opt):
+    if hasattr(restored_opt, 'hyperparams') and hasattr(
+        template_opt, 'hyperparams'):
+      return restored_opt._replace(hyperparams=template_opt.hyperparams)
+    return restored_opt
+
+  return restored.replace(
+      d_opt_state=hyper(restored.d_opt_state, template.d_opt_state),
+      g_opt_state=hyper(restored.g_opt_state, template.g_opt_state),
+      hparams=template.hparams)
+
+
+def note(changes, step):
+  """The line a run prints when it applies `changes` at `step`."""
+  parts = []
+  free = [f for f in changes.fields if f in FREE_FIELDS]
+  if free:
+    parts.append(changes.describe(free))
+  if changes.tied:
+    parts.append(
+        'the learning-rate schedule that follows num_steps is rebuilt for '
+        f'the new length ({changes.describe(changes.tied)})')
+  if changes.other:
+    parts.append(f'applied: {changes.describe(changes.other)}')
+  return (f'Config changes from step {step}: {"; ".join(parts)} (recorded in '
+          f'{CHANGES})')
+
+
+def write_atomic(path, text):
+  fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.tmp-')
+  with os.fdopen(fd, 'w') as f:
+    f.write(text)
+  os.replace(tmp, path)
+
+
+def write_description(workdir, config, spec):
+  """config.json and data_spec.json: all experiments.sample/evaluate need."""
+  write_atomic(os.path.join(workdir, CONFIG),
+               config.to_json_best_effort(indent=2))
+  write_atomic(os.path.join(workdir, DATA_SPEC), spec.to_json())
+
+
+def record(workdir, step, changes, config, spec):
+  """Appends the changes to config_changes.jsonl and rewrites config.json."""
+  entry = {'step': int(step), 'time': time.strftime('%Y-%m-%dT%H:%M:%S'),
+           'fields': changes.fields,
+           'old': {f: changes.old[f] for f in changes.fields},
+           'new': {f: changes.new[f] for f in changes.fields}}
+  with open(os.path.join(workdir, CHANGES), 'a') as f:
+    f.write(json.dumps(entry, default=str) + '\n')
+  write_description(workdir, config, spec)

@@ -1,0 +1,248 @@
+"""A table of bad inputs (config fields, CLI flags, paths): every one a single
+`error:` line and exit 2, never a traceback.
+
+Config fields go through build.check_config directly (what every entry
+point calls first); command lines run in one process per entry point
+(tests/core/cli_driver.py, flags reset between cases); a few run as real
+`python -m` processes (marked slow).
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gan_jax.core import build
+from gan_jax.core import errors
+from gan_jax.core import lock
+from tests.conftest import tiny_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+# (config, overrides, start of the message after 'error: ')
+BAD_FIELDS = [
+    ('vanilla', {'objective': 'gan9'}, "unknown objective 'gan9'"),
+    ('vanilla', {'seed': -1}, 'config.seed must be an integer >= 0, got -1'),
+    ('vanilla', {'num_steps': -5}, 'config.num_steps must be a positive'),
+    ('vanilla', {'batch_size': 0}, 'config.batch_size must be a positive'),
+    ('vanilla', {'d_steps': 0}, 'config.d_steps must be a positive'),
+    ('vanilla', {'optimizer.g_learning_rate': 0.0},
+     'config.optimizer.g_learning_rate must be > 0, got 0.0'),
+    ('vanilla', {'optimizer.d_learning_rate': math.inf},
+     'config.optimizer.d_learning_rate must be > 0, got inf'),
+    ('vanilla', {'optimizer.g_learning_rate': math.nan},
+     'config.optimizer.g_learning_rate must be > 0, got nan'),
+    ('vanilla', {'optimizer.b1': 5.0}, 'config.optimizer.b1 must be in [0, 1)'),
+    ('vanilla', {'optimizer.b1': -0.1}, 'config.optimizer.b1 must be in [0, 1)'),
+    ('vanilla', {'optimizer.b2': 1.0}, 'config.optimizer.b2 must be in [0, 1)'),
+    ('vanilla', {'optimizer.momentum': -0.5},
+     'config.optimizer.momentum must be in [0, 1)'),
+    ('vanilla', {'optimizer.decay_start_step': -1},
+     'config.optimizer.decay_start_step must be an integer >= 0'),
+    ('vanilla', {'optimizer.final_lr_fraction': -0.5},
+     'config.optimizer.final_lr_fraction must be in [0, 1]'),
+    ('vanilla', {'data.image_size': -8},
+     'config.data.image_size must be an integer >= 0'),
+    ('mixture', {'data.num_points': 0}, 'config.data.num_points must be a'),
+    ('vanilla', {'data.test_fraction': 1.0},
+     'config.data.test_fraction must be in (0, 1)'),
+    ('vanilla', {'steps_per_call': 0}, 'config.steps_per_call must be a'),
+    ('vanilla', {'sample_every': -1}, 'config.sample_every must be a'),
+    ('vanilla', {'checkpoint_every': 0}, 'config.checkpoint_every must be a'),
+    ('vanilla', {'keep_checkpoints': 0}, 'config.keep_checkpoints must be a'),
+    ('vanilla', {'model.latent_dim': 0},
+     'config.model.latent_dim must be a positive integer, got 0'),
+    ('mixture', {'model.latent_dim': 0},
+     'config.model.latent_dim must be a positive integer, got 0'),
+    ('vanilla', {'model.g_widths': (64, 0)},
+     'config.model.g_widths must be a non-empty tuple of positive integers'),
+    ('vanilla', {'instance_noise_anneal_steps': -1},
+     'config.instance_noise_anneal_steps must be an integer >= 0'),
+    ('dcgan', {'model.base_features': 0},
+     'config.model.base_features must be a positive integer'),
+    ('infogan', {'infogan.continuous_weight': -1.0},
+     'config.infogan.continuous_weight must be >= 0'),
+    ('cyclegan', {'identity_weight': -0.5},
+     'config.identity_weight must be >= 0'),
+]
+
+
+def one_error_line(stderr):
+  """The `error:` lines of stderr, and whether a traceback came with them."""
+  lines = [l for l in stderr.splitlines() if l.startswith('error:')]
+  return lines, 'Traceback' in stderr
+
+
+@pytest.mark.parametrize('name, overrides, message', BAD_FIELDS)
+def test_bad_config_field(name, overrides, message):
+  config = tiny_config(name, **overrides)
+  with pytest.raises(errors.ConfigError) as e:
+    build.check_config(config)
+  assert str(e.value).startswith(message), str(e.value)
+  assert '\n' not in str(e.value)
+
+
+# ----------------------------------------------------------------------------
+# Command lines, one driver process per entry point.
+
+RUN = ['--config=configs/vanilla.py']
+
+
+def run_cases(tmp):
+  """(argv, start of the error line) for experiments.run; paths in tmp."""
+  blocker = os.path.join(tmp, 'a_file')
+  return [
+      (['--workdir=' + tmp + '/w1'], 'flag --config=None: Flag --config must '
+       'have a value other than None'),
+      (RUN, 'flag --workdir=None: Flag --workdir must have a value'),
+      (['--config=configs/nope.py', f'--workdir={tmp}/w2'],
+       '--config=configs/nope.py cannot be loaded: [Errno 2] No such file or '
+       "directory: 'configs/nope.py'"),
+      (['--config=configs/common.py', f'--workdir={tmp}/w2'],
+       "a --config file cannot be loaded: module 'config_config' has no "
+       "attribute 'get_config'"),
+      ([*RUN, f'--workdir={tmp}/w3', '--config.batch_sizee=3'],
+       "a --config override names no config field: 'batch_sizee' Did you "
+       'mean "batch_size"'),
+      ([*RUN, f'--workdir={tmp}/w3', '--config.num_steps=abc'],
+       'flag --config.num_steps=abc: invalid literal for int()'),
+      ([*RUN, f'--workdir={tmp}/w3', '--config.optimizer.b1=high'],
+       'flag --config.optimizer.b1=high: '),
+      ([*RUN, f'--workdir={tmp}/w3', '--no_such_flag=1'],
+       "Unknown command line flag 'no_such_flag'"),
+      ([*RUN, f'--workdir={tmp}/w3', '--apply_config_changes=maybe'],
+       'flag --apply_config_changes=maybe: '),
+      ([*RUN, f'--workdir={tmp}/w3', '--config.model.latent_dim=0'],
+       'config.model.latent_dim must be a positive integer, got 0'),
+      ([*RUN, f'--workdir={tmp}/w3', '--config.optimizer.b1=5'],
+       'config.optimizer.b1 must be in [0, 1), got 5.0'),
+      ([*RUN, f'--workdir={tmp}/w3', '--config.dataset=imagenet'],
+       "unknown dataset 'imagenet'; valid: "),
+      ([*RUN, f'--workdir={tmp}/w3', '--config.batch_size=100000'],
+       'batch_size 100000 is larger than the'),
+      ([*RUN, f'--workdir={blocker}/run'],
+       f"workdir '{blocker}/run' is not writable"),
+      ([*RUN, f'--workdir={tmp}/locked'],
+       f'workdir {tmp}/locked is in use by process {os.getpid()} on '),
+      ([*RUN, f'--workdir={tmp}/other_seed'],
+       f'{tmp}/other_seed was created with another config: seed 5 -> 0; '
+       'start a new --workdir, or pass --apply_config_changes'),
+      ([*RUN, f'--workdir={tmp}/w3', '--num_processes=2'],
+       '--coordinator_address, --num_processes and --process_id go together'),
+  ]
+
+
+def sample_cases(tmp):
+  blocker = os.path.join(tmp, 'a_file')
+  out = f'--output={tmp}/out.npz'
+  return [
+      ([out], 'flag --workdir=None: Flag --workdir must have a value'),
+      ([f'--workdir={tmp}'], 'flag --output=None: Flag --output must have a'),
+      ([f'--workdir={tmp}', out, '--num_samples=0'],
+       '--num_samples must be >= 1, got 0'),
+      ([f'--workdir={tmp}', out, '--num_samples=many'],
+       'flag --num_samples=many: '),
+      ([f'--workdir={tmp}', out, '--seed=1.5'], 'flag --seed=1.5: '),
+      ([f'--workdir={tmp}', out, '--colour=red'],
+       "Unknown command line flag 'colour'"),
+      ([f'--workdir={tmp}/nothing_here', out],
+       f"'{tmp}/nothing_here' holds no trained run (no config.json)"),
+      ([f'--workdir={tmp}', f'--output={blocker}/x.npz'],
+       f'--output {blocker}/x.npz: cannot create {blocker}'),
+      ([f'--workdir={tmp}', f'--output={blocker}/x'],
+       f'--output {blocker}/x.npz: cannot create {blocker}'),
+      ([f'--workdir={tmp}', f'--output={tmp}/a_dir.npz'],
+       f'--output {tmp}/a_dir.npz is a directory'),
+  ]
+
+
+def prepare(tmp):
+  with open(os.path.join(tmp, 'a_file'), 'w') as f:
+    f.write('not a directory')
+  os.makedirs(os.path.join(tmp, 'a_dir.npz'))
+  os.makedirs(os.path.join(tmp, 'other_seed'))
+  config = __import__('configs.vanilla', fromlist=['x']).get_config()
+  config.seed = 5
+  with open(os.path.join(tmp, 'other_seed', 'config.json'), 'w') as f:
+    f.write(config.to_json_best_effort(indent=2))
+
+
+def drive(module, cases, tmp):
+  results_path = os.path.join(tmp, f'{module}.json')
+  done = subprocess.run(
+      [sys.executable, '-m', 'tests.core.cli_driver', module, results_path],
+      input=json.dumps([argv for argv, _ in cases]), cwd=ROOT, text=True,
+      capture_output=True, timeout=600, check=False)
+  assert done.returncode == 0, done.stderr[-3000:]
+  with open(results_path) as f:
+    return json.load(f)
+
+
+@pytest.fixture(scope='module')
+def cli_results(tmp_path_factory):
+  tmp = str(tmp_path_factory.mktemp('bad_inputs'))
+  prepare(tmp)
+  release = lock.acquire(os.path.join(tmp, 'locked'))  # Another holder.
+  try:
+    results = {}
+    for module, cases in [('experiments.run', run_cases(tmp)),
+                          ('experiments.sample', sample_cases(tmp))]:
+      for (argv, message), result in zip(cases, drive(module, cases, tmp)):
+        results[(module, len(results))] = (argv, message, result)
+  finally:
+    release()
+  return results
+
+
+def cli_case_ids():
+  tmp = '/TMP'
+  ids = []
+  for module, cases in [('experiments.run', run_cases(tmp)),
+                        ('experiments.sample', sample_cases(tmp))]:
+    for argv, _ in cases:
+      ids.append((module, len(ids), ' '.join(argv)[-60:]))
+  return ids
+
+
+@pytest.mark.parametrize('module, index, argv', cli_case_ids())
+def test_bad_command_line(cli_results, module, index, argv):
+  del argv  # In the test id only.
+  argv, message, result = cli_results[(module, index)]
+  lines, traceback = one_error_line(result['stderr'])
+  assert result['code'] == 2, (argv, result)
+  assert len(lines) == 1 and not traceback, (argv, result['stderr'])
+  assert lines[0].startswith(f'error: {message}'), (argv, lines[0])
+
+
+def test_the_table_has_at_least_40_bad_inputs():
+  assert len(BAD_FIELDS) + len(cli_case_ids()) >= 40
+
+
+# ----------------------------------------------------------------------------
+# Real processes: what absl's app.run does with the exit code.
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('module, args, message', [
+    ('experiments.run', ['--config=configs/nope.py', '--workdir=W'],
+     'error: --config=configs/nope.py cannot be loaded: [Errno 2] No such'),
+    ('experiments.run', ['--config=configs/vanilla.py', '--workdir=W',
+                         '--config.num_stepz=3'],
+     "error: a --config override names no config field: 'num_stepz'"),
+    ('experiments.run', ['--config=configs/vanilla.py'],
+     'error: flag --workdir=None: Flag --workdir must have a value'),
+    ('experiments.sample', ['--workdir=W', '--output=W/x/y.npz', '--bad'],
+     "error: Unknown command line flag 'bad'"),
+])
+def test_bad_input_as_a_process(module, args, message, tmp_path):
+  args = [a.replace('W', str(tmp_path)) for a in args]
+  result = subprocess.run([sys.executable, '-m', module, *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          check=False)
+  lines, traceback = one_error_line(result.stderr)
+  assert result.returncode == 2, result.stderr
+  assert len(lines) == 1 and lines[0].startswith(message), result.stderr
+  assert not traceback

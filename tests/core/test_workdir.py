@@ -1,0 +1,411 @@
+"""A workdir is a record you can trust (issue 16): one process per workdir,
+a run's identity fixed at creation, defined extensions, only finite states
+saved, corrupt checkpoints skipped without deleting anything, metrics that
+never show a step twice."""
+import glob
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from gan_jax import objectives
+from gan_jax.core import build
+from gan_jax.core import checkpoints
+from gan_jax.core import errors
+from gan_jax.core import identity
+from gan_jax.core import lock
+from gan_jax.core import loop
+from gan_jax.core import outputs
+from gan_jax.core import parallel
+from gan_jax.objectives import vanilla
+from tests.conftest import tiny_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+
+def file_hashes(directory):
+  """{relative path: sha256} of every file under `directory`."""
+  out = {}
+  for path in glob.glob(os.path.join(directory, '**'), recursive=True):
+    if os.path.isfile(path):
+      with open(path, 'rb') as f:
+        out[os.path.relpath(path, directory)] = hashlib.sha256(
+            f.read()).hexdigest()
+  return out
+
+
+def biggest_array_file(workdir, step):
+  files = glob.glob(os.path.join(workdir, 'checkpoints', str(step), '**', 'd',
+                                 '*'), recursive=True)
+  return max(files, key=os.path.getsize)
+
+
+def read_steps(workdir):
+  with open(os.path.join(workdir, 'metrics.jsonl')) as f:
+    return [json.loads(line)['step'] for line in f]
+
+
+# ----------------------------------------------------------------------------
+# The lock.
+
+
+def test_lock_refuses_a_second_holder_and_takes_over_a_stale_one(
+    tmp_path, capsys):
+  workdir = str(tmp_path / 'run')
+  first = lock.WorkdirLock(workdir).acquire()
+  holder = json.loads((tmp_path / 'run' / '.lock').read_text())
+  assert holder['pid'] == os.getpid() and holder['host']
+  with pytest.raises(lock.WorkdirLockedError,
+                     match=rf'in use by process {os.getpid()} on '):
+    lock.WorkdirLock(workdir).acquire()  # A second open file: refused.
+  first.release()
+  assert not os.path.exists(os.path.join(workdir, '.lock'))
+  # A lock file a killed process left behind (no flock held): taken over.
+  (tmp_path / 'run' / '.lock').write_text(
+      json.dumps({'pid': 999999, 'host': 'elsewhere', 'since': 0}))
+  taken = lock.WorkdirLock(workdir).acquire()
+  assert 'took over the stale lock of process 999999 on elsewhere' in (
+      capsys.readouterr().err)
+  taken.release()
+
+
+def test_lock_is_reentrant_in_a_process_and_covers_sweep_members(tmp_path):
+  dirs = [str(tmp_path / 'a'), str(tmp_path / 'b')]
+  with lock.Held(dirs):
+    with lock.Held(dirs):  # The entry point, then the loop: no self-conflict.
+      pass
+    for d in dirs:  # Still held by the outer one.
+      with pytest.raises(lock.WorkdirLockedError):
+        lock.WorkdirLock(d).acquire()
+  for d in dirs:
+    lock.WorkdirLock(d).acquire().release()
+  with lock.Held(dirs, enabled=False):  # Processes other than 0.
+    assert not os.path.exists(os.path.join(dirs[0], '.lock'))
+  assert lock.CLUSTER_ENV == parallel.CLUSTER_ENV
+
+
+def test_loop_locks_its_workdirs(tmp_path):
+  workdir = str(tmp_path)
+  held = lock.WorkdirLock(workdir).acquire()  # As if another process.
+  try:
+    with pytest.raises(lock.WorkdirLockedError, match='is in use by'):
+      loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  finally:
+    held.release()
+  assert not os.path.exists(os.path.join(workdir, 'config.json'))
+
+
+@pytest.mark.slow
+def test_second_process_exits_2_at_once(tmp_path):
+  workdir = str(tmp_path)
+  holder = subprocess.Popen(
+      [sys.executable, '-c',
+       'import sys, time; from gan_jax.core import lock; '
+       f'lock.WorkdirLock({workdir!r}).acquire(); print("held", flush=True); '
+       'time.sleep(60)'], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+  try:
+    assert holder.stdout.readline().strip() == 'held'
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, '-m', 'experiments.run',
+         '--config=configs/vanilla.py', f'--workdir={workdir}'], cwd=ROOT,
+        capture_output=True, text=True, timeout=120, check=False)
+    seconds = time.perf_counter() - start
+  finally:
+    holder.kill()
+    holder.wait()
+  assert result.returncode == 2, result.stderr
+  assert result.stderr.splitlines() == [
+      l for l in result.stderr.splitlines() if l.startswith('error: workdir')]
+  assert 'is in use by process' in result.stderr
+  assert seconds < 10, seconds  # About 0.7 s: no JAX import, no work.
+
+
+# ----------------------------------------------------------------------------
+# Identity: config.json fixed at creation.
+
+
+def test_rerun_with_another_config_stops_and_writes_nothing(tmp_path):
+  workdir = str(tmp_path)
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  saved = (tmp_path / 'config.json').read_bytes()
+  for overrides, fields in [
+      ({'num_steps': 4, 'optimizer.d_learning_rate': 1e3},
+       'optimizer.d_learning_rate 0.0002 -> 1000.0, '
+       'optimizer.g_learning_rate 0.0002 -> 1000.0'),
+      ({'seed': 9}, 'seed 0 -> 9'),  # A "nothing to do" rerun too.
+  ]:
+    with pytest.raises(errors.ConfigError) as e:
+      loop.train_and_evaluate(tiny_config('vanilla', **overrides), workdir)
+    message = str(e.value)
+    assert '\n' not in message
+    assert f'was created with another config: {fields}; start a new ' \
+        '--workdir, or pass --apply_config_changes' in message
+  assert (tmp_path / 'config.json').read_bytes() == saved
+  assert not (tmp_path / 'config_changes.jsonl').exists()
+  # Length and output cadence may change; a nothing-to-do rerun writes nothing.
+  loop.train_and_evaluate(
+      tiny_config('vanilla', num_steps=1, log_every=1, keep_checkpoints=5),
+      workdir)
+  assert (tmp_path / 'config.json').read_bytes() == saved
+  state = loop.train_and_evaluate(
+      tiny_config('vanilla', num_steps=4, log_every=1), workdir)
+  assert int(state.step) == 4
+  changes = [json.loads(l) for l in
+             (tmp_path / 'config_changes.jsonl').read_text().splitlines()]
+  assert [(c['step'], c['fields'], c['old'], c['new']) for c in changes] == [
+      (2, ['log_every', 'num_steps'], {'log_every': 2, 'num_steps': 2},
+       {'log_every': 1, 'num_steps': 4})]
+  assert json.loads((tmp_path / 'config.json').read_text())['num_steps'] == 4
+
+
+def test_apply_config_changes_writes_them_into_the_state(tmp_path, capsys):
+  workdir = str(tmp_path)
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  new = tiny_config('vanilla', num_steps=4,
+                    **{'optimizer.d_learning_rate': 1e-3,
+                       'optimizer.g_learning_rate': 5e-4,
+                       'instance_noise_std': 0.1})
+  state = loop.train_and_evaluate(new, workdir, apply_config_changes=True)
+  assert 'applied: instance_noise_std 0.0 -> 0.1, optimizer.d_learning_rate' \
+      in capsys.readouterr().out
+  np.testing.assert_allclose(state.d_opt_state.hyperparams['learning_rate'],
+                             1e-3)
+  np.testing.assert_allclose(state.g_opt_state.hyperparams['learning_rate'],
+                             5e-4)
+  np.testing.assert_allclose(state.hparams['instance_noise_std'], 0.1)
+  entry = json.loads((tmp_path / 'config_changes.jsonl').read_text())
+  assert entry['step'] == 2 and entry['new']['optimizer.d_learning_rate'] == 1e-3
+  assert entry['old']['optimizer.d_learning_rate'] == 2e-4
+  # config.json now says what the run follows; the checkpoint agrees.
+  assert json.loads((tmp_path / 'config.json').read_text())['optimizer'][
+      'd_learning_rate'] == 1e-3
+  run = build.load_trained(workdir)
+  chex.assert_trees_all_equal(run.state.d_opt_state.hyperparams,
+                              state.d_opt_state.hyperparams)
+  # The same change without the flag after it was applied: nothing to refuse.
+  loop.train_and_evaluate(new, workdir)
+
+
+@pytest.mark.parametrize('name', ['mixture', 'cyclegan'])
+def test_extending_a_decaying_schedule_rebuilds_it(name, tmp_path, capsys):
+  """Both configs decay to 0 at num_steps; a longer run must move on."""
+  workdir = str(tmp_path)
+  short = loop.train_and_evaluate(
+      tiny_config(name, num_steps=4, sample_every=100), workdir)
+  longer = tiny_config(name, num_steps=8, sample_every=100)
+  extended = loop.train_and_evaluate(longer, workdir)
+  out = capsys.readouterr().out
+  assert ('the learning-rate schedule that follows num_steps is rebuilt for '
+          'the new length (optimizer.decay_') in out
+  moved = jax.tree.leaves(jax.tree.map(
+      lambda a, b: not np.array_equal(a, b), short.g_params,
+      extended.g_params))
+  assert any(moved)
+  fresh = build.build_run(longer).state
+  for side in ('d_opt_state', 'g_opt_state'):
+    chex.assert_trees_all_equal(getattr(extended, side).hyperparams,
+                                getattr(fresh, side).hyperparams)
+  entry = json.loads((tmp_path / 'config_changes.jsonl').read_text())
+  assert 'optimizer.decay_steps' in entry['fields']
+
+
+# ----------------------------------------------------------------------------
+# Only finite states are saved.
+
+
+@jax.custom_jvp
+def scale_gradient(x, scale):
+  return x
+
+
+@scale_gradient.defjvp
+def _scale_gradient_jvp(primals, tangents):
+  return primals[0], tangents[0] * primals[1]
+
+
+class PoisonedG(vanilla.VanillaGAN):
+  """G's loss stays finite while its gradient turns NaN from step 3: the
+  parameters go bad one step before any loss does."""
+
+  def generator_loss(self, g_params, d_params, extra, batch, rng, step,
+                     hparams):
+    loss, aux = super().generator_loss(g_params, d_params, extra, batch, rng,
+                                       step, hparams)
+    return scale_gradient(loss, jnp.where(step >= 3, jnp.nan, 1.0)), aux
+
+
+def test_nonfinite_parameters_are_never_saved(tmp_path, monkeypatch):
+  monkeypatch.setitem(objectives.OBJECTIVES, 'vanilla', PoisonedG)
+  workdir = str(tmp_path)
+  config = tiny_config('vanilla', num_steps=6, sample_every=100)
+  with pytest.raises(errors.TrainingDivergedError) as e:
+    loop.train_and_evaluate(config, workdir)
+  message = str(e.value)
+  assert message.startswith(
+      'g_params, g_opt_state became NaN or inf between steps 2 and 4')
+  assert 'Last good checkpoint: step 2 in ' in message and '\n' not in message
+  assert os.listdir(tmp_path / 'checkpoints') == ['2']
+
+
+def test_a_nonfinite_checkpoint_is_skipped_and_never_called_good(tmp_path):
+  workdir = str(tmp_path)
+  config = tiny_config('vanilla', num_steps=4, sample_every=100)
+  loop.train_and_evaluate(config, workdir)
+  run = build.build_run(config)
+  # A NaN checkpoint written by older code (bypassing the guard).
+  store = checkpoints.CheckpointStore(workdir)
+  bad = run.state.replace(
+      step=jnp.asarray(6, jnp.int32),
+      g_params=jax.tree.map(lambda x: x * jnp.nan, run.state.g_params))
+  with pytest.raises(errors.TrainingDivergedError, match='refusing to save'):
+    store.save(bad)
+  store.manager.save(6, args=checkpoints.ocp.args.StandardSave(bad.payload()))
+  store.wait()
+  assert store.newest_good_step(run.state) == 4
+  restored = store.restore(run.state)
+  assert int(restored.step) == 4
+  assert store.skipped == [(6, 'g_params hold NaN or inf')]
+  store.close()
+
+
+# ----------------------------------------------------------------------------
+# Corrupt checkpoints: one line, fall back, delete nothing.
+
+
+def corrupt(path, how):
+  data = bytearray(open(path, 'rb').read())
+  if how == 'flip':
+    data[len(data) // 2] ^= 0x01
+  elif how == 'truncate':
+    data = data[:len(data) // 2]
+  if how == 'delete':
+    os.remove(path)
+  else:
+    with open(path, 'wb') as f:
+      f.write(bytes(data))
+
+
+@pytest.mark.parametrize('how', ['flip', 'truncate', 'delete'])
+def test_corrupt_latest_checkpoint_falls_back(how, tmp_path, capfd):
+  config = tiny_config('vanilla', num_steps=6, sample_every=100,
+                       keep_checkpoints=10)
+  whole = loop.train_and_evaluate(config, str(tmp_path / 'whole'))
+  workdir = str(tmp_path / 'run')
+  loop.train_and_evaluate(
+      tiny_config('vanilla', num_steps=4, sample_every=100,
+                  keep_checkpoints=10), workdir)
+  corrupt(biggest_array_file(workdir, 4), how)
+  before = file_hashes(workdir)
+  capfd.readouterr()
+  resumed = loop.train_and_evaluate(config, workdir)
+  out, err = capfd.readouterr()
+  assert 'Skipped checkpoint step 4 (' in out
+  assert 'it was left in place. Resuming from step 2.' in out
+  assert 'TensorStore' not in out + err and 'Exception ignored' not in err
+  chex.assert_trees_all_equal(whole.payload(), resumed.payload())
+  # Nothing deleted: every file is still there, byte for byte (the bad step
+  # was moved aside when training wrote step 4 again).
+  after = file_hashes(workdir)
+  moved = {k.replace('checkpoints/4/', 'checkpoints_unreadable/4/', 1)
+           .replace('checkpoint_digests/4.json',
+                    'checkpoints_unreadable/4.digest.json'): v
+           for k, v in before.items()}
+  for path, digest in moved.items():
+    if path.startswith(('checkpoints', 'checkpoints_unreadable')):
+      assert after.get(path) == digest, path
+
+
+def test_every_checkpoint_corrupt_is_one_line_and_nothing_moves(tmp_path,
+                                                                 capfd):
+  workdir = str(tmp_path)
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=4), workdir)
+  for step in (2, 4):
+    corrupt(biggest_array_file(workdir, step), 'truncate')
+  before = file_hashes(workdir)
+  capfd.readouterr()
+  with pytest.raises(errors.CheckpointError) as e:
+    loop.train_and_evaluate(tiny_config('vanilla', num_steps=6), workdir)
+  message = str(e.value)
+  assert message.startswith('cannot read checkpoint step 4 in ')
+  assert '(nor can steps 2)' in message and 'nothing was deleted' in message
+  assert '\n' not in message and 'TensorStore(' not in message
+  _, err = capfd.readouterr()
+  assert 'Exception ignored' not in err
+  after = file_hashes(workdir)
+  assert {k: v for k, v in after.items() if k.startswith('checkpoint')} == {
+      k: v for k, v in before.items() if k.startswith('checkpoint')}
+  with pytest.raises(errors.CheckpointError, match='cannot read checkpoint'):
+    build.load_trained(workdir)
+
+
+# ----------------------------------------------------------------------------
+# Metrics: no step twice after a resume.
+
+
+def test_resume_drops_metrics_past_the_restored_step(tmp_path, monkeypatch):
+  workdir = str(tmp_path)
+  config = tiny_config('vanilla', num_steps=8, log_every=1, steps_per_call=1,
+                       checkpoint_every=4, sample_every=100)
+  real_write = outputs.MetricWriter.write
+
+  def write_then_die(writer, step, scalars):
+    real_write(writer, step, scalars)
+    if step == 6:
+      raise KeyboardInterrupt('killed')
+
+  monkeypatch.setattr(outputs.MetricWriter, 'write', write_then_die)
+  with pytest.raises(KeyboardInterrupt):
+    loop.train_and_evaluate(config, workdir)
+  assert read_steps(workdir) == [1, 2, 3, 4, 5, 6]
+  monkeypatch.setattr(outputs.MetricWriter, 'write', real_write)
+  purge_steps = []
+  import tensorboardX  # pylint: disable=g-import-not-at-top
+  real_writer = tensorboardX.SummaryWriter
+
+  def spy(*args, **kwargs):
+    purge_steps.append(kwargs.get('purge_step'))
+    return real_writer(*args, **kwargs)
+
+  monkeypatch.setattr(tensorboardX, 'SummaryWriter', spy)
+  loop.train_and_evaluate(config, workdir)
+  assert read_steps(workdir) == [1, 2, 3, 4, 5, 6, 7, 8]
+  assert purge_steps == [5]  # TensorBoard hides the events past step 4.
+  assert not glob.glob(os.path.join(workdir, '.tmp-*'))
+
+
+def test_truncate_metrics_keeps_the_restored_step_and_drops_cut_lines(
+    tmp_path):
+  path = str(tmp_path / 'metrics.jsonl')
+  with open(path, 'w') as f:
+    f.write('{"step": 2, "a": 1}\n{"step": 4, "a": 2}\n{"step": 6, "a"')
+  assert outputs.truncate_metrics(path, 4) == 1
+  assert read_steps(str(tmp_path)) == [2, 4]
+  assert outputs.truncate_metrics(path, 4) == 0
+
+
+def test_identity_compare_names_tied_fields(tmp_path):
+  saved = tiny_config('cyclegan', num_steps=4)
+  (tmp_path / 'config.json').write_text(saved.to_json_best_effort())
+  assert not identity.compare(saved, str(tmp_path))
+  changes = identity.compare(tiny_config('cyclegan', num_steps=8),
+                             str(tmp_path))
+  assert changes.fields == ['num_steps', 'optimizer.decay_start_step',
+                            'optimizer.decay_steps']
+  assert sorted(changes.tied) == changes.fields[1:] and not changes.other
+  # Set explicitly, the schedule no longer follows num_steps: a real change.
+  explicit = identity.compare(
+      tiny_config('cyclegan', num_steps=8, **{'optimizer.decay_steps': 4}),
+      str(tmp_path))
+  assert explicit.other == ['optimizer.decay_steps']
+  with pytest.raises(errors.ConfigError, match='optimizer.decay_steps 2 -> 4'):
+    identity.check(explicit, str(tmp_path))
