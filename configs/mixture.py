@@ -48,7 +48,7 @@ def get_sweep():
 
   python -m experiments.sweep --config=configs/mixture.py --workdir=DIR --mode=vmap
   """
-  from gan_jax.core import sweep  # pylint: disable=g-import-not-at-top
+  from gan_jax import sweep  # pylint: disable=g-import-not-at-top
   return sweep.product({
       'optimizer.d_learning_rate': [1e-3, 3e-4],  # D's (and so G's) step size.
       'seed': [0, 1, 2, 3],                       # Init, noise, data, shuffle.

@@ -128,8 +128,13 @@ def matmul_peak_gflops(repeats, sizes=PEAK_SIZES):
   return best
 
 
-def time_torch_reference(script, *, threads, iters, repeats, batch_size=100):
-  """Best ms/iteration of the seeds' PyTorch script, run as a subprocess."""
+def time_torch_reference(script, *, threads, iters, repeats, batch_size=100,
+                         device='cpu'):
+  """Best ms/iteration of the seeds' PyTorch script, run as a subprocess.
+
+  On device='cuda' the script runs unchanged with torch's default device set
+  to the GPU (its layers, data and noise are made there).
+  """
   if not os.path.exists(script):
     raise errors.ConfigError(
         f'torch reference {script!r} does not exist; pass --torch_script=PATH '
@@ -140,10 +145,16 @@ def time_torch_reference(script, *, threads, iters, repeats, batch_size=100):
         'pip install torch (it is not a gan_jax dependency)')
   times = []
   for _ in range(repeats):
-    out = subprocess.run(
-        [sys.executable, script, '--iters', str(iters), '--batch',
-         str(batch_size), '--threads', str(threads)],
-        capture_output=True, text=True, check=False)
+    args = ['--iters', str(iters), '--batch', str(batch_size), '--threads',
+            str(threads)]
+    command = [sys.executable, script, *args]
+    if device != 'cpu':
+      command = [sys.executable, '-c', (
+          'import runpy, sys, torch; '
+          f'torch.set_default_device({device!r}); '
+          f'sys.argv = {[script, *args]!r}; '
+          f'runpy.run_path({script!r}, run_name="__main__")')]
+    out = subprocess.run(command, capture_output=True, text=True, check=False)
     match = re.search(r'ms/iteration ([\d.]+)', out.stdout)
     if out.returncode or not match:
       tail = (out.stderr.strip().splitlines() or [''])[-1][:200]
@@ -154,7 +165,8 @@ def time_torch_reference(script, *, threads, iters, repeats, batch_size=100):
 
 
 def run_benchmark(config, *, steps_per_call=50, repeats=5, compare_torch=False,
-                  torch_script=None, torch_iters=100, threads=0):
+                  torch_script=None, torch_iters=100, threads=0,
+                  torch_device='cpu'):
   """Everything the benchmark prints, as one dict."""
   if steps_per_call < 1 or repeats < 1:
     raise errors.ConfigError(
@@ -179,7 +191,8 @@ def run_benchmark(config, *, steps_per_call=50, repeats=5, compare_torch=False,
   if compare_torch:
     torch_ms = time_torch_reference(
         torch_script, threads=result['threads'], iters=torch_iters,
-        repeats=max(1, min(repeats, 3)), batch_size=config.batch_size)
+        repeats=max(1, min(repeats, 3)), batch_size=config.batch_size,
+        device=torch_device)
     result['torch_ms_per_step'] = torch_ms
     result['torch_steps_per_sec'] = 1e3 / torch_ms
     result['speedup_vs_torch'] = torch_ms / timings['ms_per_step']
