@@ -24,6 +24,9 @@ FIGURE_GAN = {
     'batch_size': 256,
     'd_steps': 1,
     'gan_loss': 'non_saturating',
+    'ema_decay': 0.0,
+    'penalty.gp_weight': 0.0,
+    'penalty.r1_weight': 0.0,
     'instance_noise_std': 0.0,
     'instance_noise_anneal_steps': 0,
     'steps_per_call': 100,
@@ -40,6 +43,7 @@ FIGURE_GAN = {
     'model.dropout_rate': 0.0,
     'model.g_activation': 'leaky_relu',
     'model.g_norm': 'none',
+    'model.spectral_norm': False,
     'data.num_points': 50_000,
 }
 
