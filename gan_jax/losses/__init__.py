@@ -5,37 +5,40 @@
 - `codes`: InfoGAN's code likelihoods;
 - `reconstruction`: CycleGAN's cycle and identity terms.
 """
-import jax
-import jax.numpy as jnp
-
+from gan_jax.losses.adversarial import GAN_LOSSES
+from gan_jax.losses.adversarial import GanLoss
+from gan_jax.losses.adversarial import get_gan_loss
+from gan_jax.losses.adversarial import hinge_discriminator_loss
+from gan_jax.losses.adversarial import hinge_generator_loss
+from gan_jax.losses.adversarial import least_squares_discriminator_loss
+from gan_jax.losses.adversarial import least_squares_generator_loss
 from gan_jax.losses.adversarial import minimax_discriminator_loss
 from gan_jax.losses.adversarial import minimax_generator_loss
 from gan_jax.losses.adversarial import non_saturating_generator_loss
-from gan_jax.losses.adversarial import least_squares_discriminator_loss
-from gan_jax.losses.adversarial import least_squares_generator_loss
-from gan_jax.losses.adversarial import hinge_discriminator_loss
-from gan_jax.losses.adversarial import hinge_generator_loss
 from gan_jax.losses.adversarial import wasserstein_discriminator_loss
 from gan_jax.losses.adversarial import wasserstein_generator_loss
-from gan_jax.losses.adversarial import GanLoss
-from gan_jax.losses.adversarial import get_gan_loss
-from gan_jax.losses.adversarial import GAN_LOSSES
 from gan_jax.losses.codes import categorical_code_loss
 from gan_jax.losses.codes import gaussian_code_loss
-from gan_jax.losses.reconstruction import l1_loss
 from gan_jax.losses.reconstruction import cycle_consistency_loss
 from gan_jax.losses.reconstruction import identity_loss
+from gan_jax.losses.reconstruction import l1_loss
 
-
-def density_discriminator_loss(*, logits, p_data, p_g, dx=1.0):
-  """-V(D, G) for densities on a grid, with D = sigmoid(logits) per cell:
-
-    -dx * sum[p_data log D + p_g log(1 - D)].
-
-  The expectations of `minimax_discriminator_loss` taken exactly instead of
-  over samples, so its minimiser is D* = p_data / (p_data + p_g) wherever
-  p_data + p_g > 0 (see gan_jax.theory). All arrays have the grid's shape.
-  """
-  per_cell = (p_data * jax.nn.log_sigmoid(logits)
-              + p_g * jax.nn.log_sigmoid(-logits))
-  return -dx * jnp.sum(per_cell)
+__all__ = [
+    'minimax_discriminator_loss',
+    'minimax_generator_loss',
+    'non_saturating_generator_loss',
+    'least_squares_discriminator_loss',
+    'least_squares_generator_loss',
+    'hinge_discriminator_loss',
+    'hinge_generator_loss',
+    'wasserstein_discriminator_loss',
+    'wasserstein_generator_loss',
+    'GanLoss',
+    'get_gan_loss',
+    'GAN_LOSSES',
+    'categorical_code_loss',
+    'gaussian_code_loss',
+    'l1_loss',
+    'cycle_consistency_loss',
+    'identity_loss',
+]

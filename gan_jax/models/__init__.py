@@ -1,10 +1,9 @@
 """Flax linen networks. Every module is pure: `init` makes params, `apply` uses them."""
 
+from gan_jax.core import config_rules as rules
 from gan_jax.core import errors
 from gan_jax.models import conv
 from gan_jax.models import mlp
-
-from gan_jax.core import config_rules as rules
 
 # Single-G/D model families; 'resnet' (CycleGAN's G and PatchGAN D) is built
 # by that objective.

@@ -15,7 +15,6 @@ import jax.numpy as jnp
 
 from gan_jax.models import spectral
 
-
 ACTIVATIONS = ('leaky_relu', 'relu')
 NORMS = ('none', 'layer', 'batch')
 

@@ -2,8 +2,8 @@
 from gan_jax.core import errors
 from gan_jax.objectives import base
 from gan_jax.objectives import conditional
-from gan_jax.objectives import infogan
 from gan_jax.objectives import cyclegan
+from gan_jax.objectives import infogan
 from gan_jax.objectives import vanilla
 
 OBJECTIVES = {

@@ -17,7 +17,6 @@ from gan_jax.core import parallel
 from gan_jax.models import spectral
 from gan_jax.objectives import base
 
-
 # Latents per generator call when sampling (bounds memory).
 GENERATE_CHUNK = 1000
 
