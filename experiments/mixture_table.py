@@ -24,8 +24,8 @@ _DATASETS = flags.DEFINE_list('datasets', ['ring8', 'grid25'],
 _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 10, 'Seeds 0..N-1 per setting.')
 _D_STEPS = flags.DEFINE_list('d_steps', ['1'], 'Values of k to compare.')
 _LOSSES = flags.DEFINE_list('losses', ['non_saturating'],
-                            'GAN losses (config.gan_loss) to compare: minimax, '
-                            'non_saturating.')
+                            'GAN losses (config.gan_loss) to compare, e.g. '
+                            'minimax,non_saturating.')
 _NOISE_STD = flags.DEFINE_float(
     'noise_std', 0.1, 'Instance noise std of the "with noise" settings '
     '(annealed to 0 over the run unless the config sets an anneal).')

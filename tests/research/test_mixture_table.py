@@ -17,8 +17,10 @@ def test_settings_and_names():
   assert [s.name for s in settings] == [
       'minimax-no_noise-k1', 'minimax-no_noise-k5', 'minimax-noise-k1',
       'minimax-noise-k5']
-  with pytest.raises(errors.ConfigError, match="unknown gan_loss 'hinge'"):
-    mixture_table.all_settings(losses=('hinge',))
+  assert [s.name for s in mixture_table.all_settings((1,), ('hinge',))] == [
+      'hinge-no_noise-k1', 'hinge-noise-k1']
+  with pytest.raises(errors.ConfigError, match="unknown gan_loss 'hing'"):
+    mixture_table.all_settings(losses=('hing',))
 
 
 def test_setting_config_sets_the_member():
