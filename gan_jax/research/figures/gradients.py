@@ -25,9 +25,9 @@ def vanishing_gradient_experiment(*, base_config, num_d_steps=300,
   [1e-6, 1): -D(G(z)) for minimax, -(1 - D(G(z))) for non-saturating.
 
   Training part: the vanilla GAN on gauss1d (common.FIGURE_GAN on
-  `base_config`) at its initial G; D alone takes `num_d_steps` steps of the trainer's optimizer,
-  and every `record_every` steps we record mean D(G(z)) and the norm of
-  G's parameter gradient under each loss.
+  `base_config`) at its initial G; D alone takes `num_d_steps` steps of the
+  run's own D optimizer, and every `record_every` steps we record mean
+  D(G(z)) and the norm of G's parameter gradient under each loss.
   """
   d_values = np.logspace(-6, -1e-4, 200).astype(np.float32)
   logits = jnp.log(d_values) - jnp.log1p(-d_values)
