@@ -26,6 +26,9 @@ _CACHE_DIR = flags.DEFINE_string(
 _CLASSIFIER_STEPS = flags.DEFINE_integer(
     'classifier_steps', evaluation.ClassifierSettings.num_steps,
     'Training steps of each classifier.')
+_RAW_WEIGHTS = flags.DEFINE_bool(
+    'raw_weights', False, "Judge G's trained weights, not their EMA (runs "
+    'trained with config.ema_decay > 0 sample with the EMA by default).')
 flags.mark_flags_as_required(['workdir'])
 
 
@@ -38,7 +41,8 @@ def main(argv):
       _WORKDIR.value, num_samples=_NUM_SAMPLES.value, seed=_SEED.value,
       cache_dir=_CACHE_DIR.value,
       settings=evaluation.ClassifierSettings(
-          num_steps=_CLASSIFIER_STEPS.value))
+          num_steps=_CLASSIFIER_STEPS.value),
+      raw_weights=_RAW_WEIGHTS.value)
   print(evaluation.format_table(results))
   print(f'wrote {_WORKDIR.value}/eval.json')
 

@@ -21,6 +21,9 @@ _OUTPUT = flags.DEFINE_string('output', None, 'Path of the .npz to write.')
 _SEED = flags.DEFINE_integer('seed', 0, 'Seed of the latent draws.')
 _LABEL = flags.DEFINE_integer(
     'label', None, 'Conditional runs: draw only this class.')
+_RAW_WEIGHTS = flags.DEFINE_bool(
+    'raw_weights', False, "Sample with G's trained weights, not their EMA "
+    '(runs trained with config.ema_decay > 0 sample with the EMA by default).')
 flags.mark_flags_as_required(['workdir', 'output'])
 
 
@@ -34,6 +37,8 @@ def main(argv):
       _OUTPUT.value if _OUTPUT.value.endswith('.npz')
       else _OUTPUT.value + '.npz')
   run = build.load_trained(_WORKDIR.value)
+  if _RAW_WEIGHTS.value:
+    run.state = run.state.without_ema()
   rng = jax.random.PRNGKey(_SEED.value)
   if rejection.enabled(run.config) and run.spec.kind == 'points':
     # The run asked for discriminator rejection sampling (2D mixtures).

@@ -59,6 +59,11 @@ class GANState:
     `raw` asks for the trained weights themselves."""
     return self.g_ema_params if self.has_ema and not raw else self.g_params
 
+  def without_ema(self):
+    """This state with its EMA dropped: every sampler then uses the raw
+    weights (the --raw_weights flag of experiments.sample / evaluate)."""
+    return self.replace(g_ema_params={})
+
   def payload(self):
     """The pytree fields as a plain dict: what a checkpoint stores."""
     return {

@@ -39,18 +39,23 @@ def run_metrics(objective, state):
 
 
 def evaluate_run(workdir, *, num_samples=None, seed=0, cache_dir=None,
-                 settings=classifier_lib.ClassifierSettings()):
+                 settings=classifier_lib.ClassifierSettings(),
+                 raw_weights=False):
   """Evaluates a trained workdir; writes and returns WORKDIR/eval.json's dict.
 
   num_samples: generated examples to judge (None: the evaluator's default,
   2,000 images or the protocol's 2,500 points; two-domain runs translate
   every held-out image). The classifiers are cached in cache_dir (default
-  WORKDIR/classifier).
+  WORKDIR/classifier). A run that keeps an EMA of G's weights is judged by
+  the EMA unless raw_weights.
   """
   if num_samples is not None and (
       not isinstance(num_samples, int) or num_samples < 2):
     raise errors.ConfigError(f'num_samples must be >= 2, got {num_samples!r}')
   run = build.load_trained(workdir)
+  weights = 'ema' if run.state.has_ema and not raw_weights else 'raw'
+  if raw_weights:
+    run.state = run.state.without_ema()
   evaluator = evaluators.find_evaluator(run.objective, run.spec)
   ctx = evaluators.RunContext(
       workdir, run, num_samples=num_samples, seed=seed, settings=settings,
@@ -62,6 +67,7 @@ def evaluate_run(workdir, *, num_samples=None, seed=0, cache_dir=None,
       'step': int(run.state.step),
       'num_samples': num_samples,
       'seed': seed,
+      'g_weights': weights,
       **evaluator.evaluate(ctx),
   }
   with open(os.path.join(workdir, 'eval.json'), 'w') as f:

@@ -216,3 +216,15 @@ def test_stateless_d_matches_the_trained_iteration_closely():
                                             train=False)
   np.testing.assert_allclose(stateless, with_state, rtol=1e-3, atol=1e-4)
   assert spectral.COLLECTION not in state.d_params
+
+
+def test_evaluate_judges_the_ema_unless_raw_weights(tmp_path):
+  from gan_jax.evaluation import runs as eval_runs  # pylint: disable=g-import-not-at-top
+  config = toolkit_config('mixture', 'non_saturating', ema=0.9,
+                          sample_every=100, **{'rejection.enabled': False})
+  workdir = str(tmp_path)
+  state = loop.train_and_evaluate(config, workdir)
+  assert state.without_ema().sample_params() is state.g_params
+  ema = eval_runs.evaluate_run(workdir)
+  raw = eval_runs.evaluate_run(workdir, raw_weights=True)
+  assert (ema['g_weights'], raw['g_weights']) == ('ema', 'raw')
