@@ -17,8 +17,8 @@ Conventions, converted:
 - `wasserstein_discriminator_loss` = E[D(G(z))] - E[D(x)]: same sign as ours.
 """
 import jax
-import jax.numpy as jnp
 from jax import test_util as jtu
+import jax.numpy as jnp
 import numpy as np
 import pytest
 

@@ -8,8 +8,8 @@ convention its D is score(x) = sum_j 2 x_j: gradient 2 in each of 4
 coordinates, norm 4, (4 - 1)^2 = 9 and (4 / 2 - 1)^2 = 1.
 """
 import jax
-import jax.numpy as jnp
 from jax import test_util as jtu
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
