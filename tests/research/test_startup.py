@@ -1,0 +1,16 @@
+"""The start-up benchmark times cold and warm entry points end to end."""
+import pytest
+
+from gan_jax.research import startup
+
+
+@pytest.mark.slow
+def test_cold_and_warm_start_rows(tmp_path):
+  rows = startup.start_times(('mixture',), num_steps=4, root=str(tmp_path),
+                             evaluate=False)
+  assert [(r['config'], r['command']) for r in rows] == [
+      ('mixture', 'run'), ('mixture', 'sample')]
+  for row in rows:
+    assert row['cold_s'] > 0 and row['warm_s'] > 0
+  # The cold run filled the cache the warm run read.
+  assert any((tmp_path / 'mixture_xla').iterdir())
