@@ -108,10 +108,11 @@ def write_json_atomic(path, value):
 
 
 @contextlib.contextmanager
-def quiet():
+def quiet(collect=True):
   """Silences stderr (file descriptor 2: TensorStore's C++ logging), absl
-  and Python logging, and unraisable-exception reports, collecting garbage
-  before it ends so failed futures are reported (to nobody) inside."""
+  and Python logging, and unraisable-exception reports; with `collect`,
+  collects garbage before it ends so failed futures report (to nobody)
+  inside."""
   sys.stderr.flush()
   saved_fd = os.dup(2)
   saved_hook = sys.unraisablehook
@@ -124,7 +125,8 @@ def quiet():
     yield
   finally:
     try:
-      gc.collect()
+      if collect:
+        gc.collect()
     finally:
       sys.stderr.flush()
       os.dup2(saved_fd, 2)
@@ -252,7 +254,7 @@ class CheckpointStore:
       print(f'Moved unreadable checkpoint step {step} to {target} before '
             'writing that step again', flush=True)
     self.skipped = [(s, r) for s, r in self.skipped if s != step]
-    self.manager.reload()
+    self.reload()
 
   def probe(self, template_state, step):
     """The state at `step`, or raises CheckpointError(reason)."""
@@ -320,7 +322,7 @@ class CheckpointStore:
   def newest_good_step(self, template_state):
     """The newest step that restores, matches its digest and is finite."""
     self.manager.wait_until_finished()
-    self.manager.reload()
+    self.reload()
     for s in reversed(self.all_steps()):
       try:
         self.probe(template_state, s)
@@ -329,12 +331,19 @@ class CheckpointStore:
         continue
     return None
 
+  def reload(self):
+    """Rereads the step list (orbax complains, to nobody, about damaged
+    metadata files it meets)."""
+    with quiet(collect=False):
+      self.manager.reload()
+
   def wait(self):
     self.manager.wait_until_finished()
 
   def close(self):
     self.manager.wait_until_finished()
     if self.primary and not self.read_only:
-      self.manager.reload()
+      self.reload()
       self.prune_digests()
-    self.manager.close()
+    with quiet(collect=False):
+      self.manager.close()
