@@ -73,7 +73,8 @@ def make_train_step(objective):
   `batch` holds k minibatches stacked on a leading axis (k = config.d_steps):
   D step i reads minibatch i, as Algorithm 1 samples a new one per D step;
   the G step reads the last. If `hparams` has 'd_steps' (a vmapped population
-  mixing k), D steps past it leave the params unchanged.
+  mixing k), D steps past it leave the params unchanged. A state that keeps
+  G's EMA (state.has_ema) updates it after the G step.
   """
 
   def train_step(state, batch):
