@@ -10,6 +10,7 @@ keeps out a second process, config.json keeps the run's identity
 import datetime
 import json
 import os
+import tempfile
 import time
 
 import jax
@@ -25,9 +26,10 @@ from gan_jax.core import parallel
 def check_workdir_writable(workdir):
   try:
     os.makedirs(workdir, exist_ok=True)
-    probe = os.path.join(workdir, '.write_probe')
-    with open(probe, 'w') as f:
-      f.write('ok')
+    # Each process its own probe: the processes of a multi-host run check
+    # the same workdir at the same time.
+    fd, probe = tempfile.mkstemp(dir=workdir, prefix='.write_probe-')
+    os.close(fd)
     os.remove(probe)
   except OSError as e:
     raise errors.ConfigError(
