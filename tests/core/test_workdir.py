@@ -104,6 +104,19 @@ def test_loop_locks_its_workdirs(tmp_path):
   assert not os.path.exists(os.path.join(workdir, 'config.json'))
 
 
+def test_a_population_locks_every_member_before_any_work(tmp_path):
+  runs = [build.build_run(tiny_config('mixture', seed=s, num_steps=2))
+          for s in (0, 1)]
+  dirs = [str(tmp_path / 'seed=0'), str(tmp_path / 'seed=1')]
+  held = lock.WorkdirLock(dirs[1]).acquire()
+  try:
+    with pytest.raises(lock.WorkdirLockedError, match='seed=1 is in use'):
+      loop.train(runs, dirs)
+  finally:
+    held.release()
+  assert os.listdir(dirs[0]) == []  # Its lock was released, nothing written.
+
+
 @pytest.mark.slow
 def test_second_process_exits_2_at_once(tmp_path):
   workdir = str(tmp_path)
