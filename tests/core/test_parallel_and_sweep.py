@@ -19,7 +19,7 @@ from gan_jax.core import build
 from gan_jax.core import loop
 from tests.conftest import tiny_config
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TIMEOUT_S = 240  # Per subprocess; generous because the CI machine is shared.
 
 
