@@ -1,6 +1,7 @@
 """Cold and warm start of run / sample / evaluate for each default config.
 
 python -m experiments.benchmark_startup --workdir=/tmp/startup [--configs=cgan]
+  [--commands=run,sample]
 
 Cold: an empty compilation cache; warm: the cache the cold run filled. Runs
 train --num_steps steps (default 100) from an empty workdir. Prints a table
@@ -18,7 +19,8 @@ _CONFIGS = flags.DEFINE_list(
     'configs', ['vanilla', 'cgan', 'infogan', 'cyclegan', 'mixture'],
     'Config files (configs/<name>.py) to time.')
 _STEPS = flags.DEFINE_integer('num_steps', 100, 'Training steps of each run.')
-_EVALUATE = flags.DEFINE_bool('evaluate', True, 'Also time experiments.evaluate.')
+_COMMANDS = flags.DEFINE_list('commands', ['run', 'sample', 'evaluate'],
+                              'Entry points to time (run always runs).')
 flags.mark_flags_as_required(['workdir'])
 
 
@@ -28,7 +30,7 @@ def main(argv):
   from gan_jax.research import startup  # pylint: disable=g-import-not-at-top
   os.makedirs(_WORKDIR.value, exist_ok=True)
   rows = startup.start_times(_CONFIGS.value, num_steps=_STEPS.value,
-                             root=_WORKDIR.value, evaluate=_EVALUATE.value)
+                             root=_WORKDIR.value, commands=_COMMANDS.value)
   print(scale.format_rows(rows))
   with open(os.path.join(_WORKDIR.value, 'startup.json'), 'w') as f:
     json.dump(rows, f, indent=2)

@@ -84,7 +84,7 @@ def run_check(base_config, mixture_config, *, budget_s, tiny=False,
       torch_script=torch_script, torch_iters=5 if tiny else 200,
       torch_device='cuda' if on_gpu else 'cpu'), needs_s=10 if tiny else 60)
   sizes = [p for p in (1, 2, 4, 8, 16, 32, 64, 128, 256)
-           if p <= (4 if tiny else max_population)]
+           if p <= (2 if tiny else max_population)]
   part('population_curve', lambda: scale.population_curve(
       mixture_config, sizes, num_steps=20 if tiny else 2000,
       steps_per_call=10 if tiny else 500), needs_s=10 if tiny else 120)

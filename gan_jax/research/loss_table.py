@@ -56,6 +56,9 @@ INFOGAN_SETTINGS = {
 
 PARTS = ('mixture', 'cgan', 'infogan')
 
+# How a diverged mixture run is scored (the mixture table's convention).
+DIVERGED_COVERAGE = {'modes_covered': 0, 'high_quality': 0.0}
+
 
 def cgan_settings(losses=tuple(LOSSES)):
   """Each loss without and with G's EMA."""
@@ -78,9 +81,23 @@ def member_configs(config, overrides, seeds, **fields):
 
 
 def train_cell(configs):
-  """(runs, final states) of one population."""
+  """(runs, final states) of one population. When a member diverges, the
+  members train again one at a time and a diverged member's state is None,
+  so one bad seed costs its own cell entry, not the table."""
   runs = [build.build_run(c) for c in configs]
-  return runs, loop.train(runs, verbose=False)
+  try:
+    return runs, loop.train(runs, verbose=False)
+  except errors.TrainingDivergedError:
+    pass
+  states = []
+  for run in runs:
+    # Each run is rebuilt: training may have consumed its initial state.
+    run = build.build_run(run.config)
+    try:
+      states.append(loop.train([run], verbose=False)[0])
+    except errors.TrainingDivergedError:
+      states.append(None)
+  return runs, states
 
 
 def mean_and_stderr(values):
@@ -93,16 +110,22 @@ def mixture_cell(runs, states, drs_options):
   row = {}
   plain = []
   for run, state in zip(runs, states):
+    if state is None:  # Diverged: no mode covered, nothing of high quality.
+      plain.append(DIVERGED_COVERAGE)
+      continue
     rng = jax.random.fold_in(jax.random.PRNGKey(run.config.seed), 12345)
     points = run.objective.generate(state.sample_params(), rng,
                                     mixtures.NUM_SAMPLES)
     plain.append(mixtures.mode_coverage(points, run.spec.modes,
                                         run.spec.mode_std))
   row.update(coverage_columns('', plain))
-  if drs_options is not None:
+  alive = [i for i, s in enumerate(states) if s is not None]
+  if drs_options is not None and alive:
     results, _, stats = mixture_table.rejection_population(
-        runs, states, drs_options)
-    row.update(coverage_columns('drs_', results))
+        [runs[i] for i in alive], [states[i] for i in alive], drs_options)
+    results = iter(results)
+    row.update(coverage_columns('drs_', [
+        DIVERGED_COVERAGE if s is None else next(results) for s in states]))
     row['drs_accepted_pct'] = mean_and_stderr(
         [100 * s['acceptance_rate'] for s in stats])[0]
   return row
@@ -122,6 +145,8 @@ def digits_cell(runs, states, output_dir, cache_dir):
   for InfoGAN), summarised over seeds."""
   per_seed = []
   for run, state in zip(runs, states):
+    if state is None:
+      continue  # Diverged; counted in the row's `diverged` column.
     workdir = os.path.join(output_dir, f'seed_{run.config.seed}')
     os.makedirs(workdir, exist_ok=True)
     run = dataclasses.replace(run, state=state)
@@ -129,6 +154,8 @@ def digits_cell(runs, states, output_dir, cache_dir):
     evaluator = evaluators.find_evaluator(run.objective, run.spec)
     per_seed.append(evaluator.evaluate(ctx))
   row = {}
+  if not per_seed:
+    return row
   keys = ('label_accuracy', 'min_diversity_ratio', 'matched_code_accuracy',
           'frechet', 'frechet_real_vs_real')
   for key in keys:
@@ -170,7 +197,8 @@ def run_part(part, config, *, settings, seeds, output_dir, datasets=(None,),
       train_seconds = time.perf_counter() - start
       row = {'part': part, 'dataset': runs[0].config.dataset,
              'setting': name, 'num_seeds': len(seeds),
-             'seeds': f'{min(seeds)}-{max(seeds)}'}
+             'seeds': f'{min(seeds)}-{max(seeds)}',
+             'diverged': sum(s is None for s in states)}
       if part == 'mixture':
         row.update(mixture_cell(runs, states, drs_options))
       else:
@@ -185,9 +213,22 @@ def run_part(part, config, *, settings, seeds, output_dir, datasets=(None,),
   return rows
 
 
+def setting_label(row):
+  """The setting's name, with how many seeds diverged if any did."""
+  if not row.get('diverged'):
+    return row['setting']
+  return f"{row['setting']} ({row['diverged']} of {row['num_seeds']} diverged)"
+
+
+def all_diverged(row):
+  return bool(row.get('diverged')) and row['diverged'] == row['num_seeds']
+
+
 def summary_line(row):
-  head = f"{row['part']} {row['dataset']} {row['setting']}:"
-  if row['part'] == 'mixture':
+  head = f"{row['part']} {row['dataset']} {setting_label(row)}:"
+  if row['part'] != 'mixture' and all_diverged(row):
+    text = ' every seed diverged'
+  elif row['part'] == 'mixture':
     text = (f" {row['modes']:.1f} +- {row['modes_se']:.1f} modes,"
             f" {row['hq_pct']:.1f} +- {row['hq_pct_se']:.1f}% HQ")
     if 'drs_modes' in row:
@@ -227,23 +268,26 @@ def markdown_table(rows):
       header += ['DRS modes', 'DRS HQ %', 'DRS accepted %']
     lines = []
     for r in rows:
-      cells = [r['dataset'], r['setting'], pm(r, 'modes'), pm(r, 'hq_pct')]
-      if drs:
+      cells = [r['dataset'], setting_label(r), pm(r, 'modes'),
+               pm(r, 'hq_pct')]
+      if drs and 'drs_modes' in r:
         cells += [pm(r, 'drs_modes'), pm(r, 'drs_hq_pct'),
                   f"{r['drs_accepted_pct']:.2f}"]
       lines.append(cells)
   elif rows[0]['part'] == 'cgan':
+    rows = [r for r in rows if not all_diverged(r)]
     header = ['setting', 'label accuracy', 'mean / min diversity ratio',
               'Frechet (real vs real)']
-    lines = [[r['setting'], pm(r, 'label_accuracy', 3),
+    lines = [[setting_label(r), pm(r, 'label_accuracy', 3),
               f"{r['mean_diversity_ratio']:.3f} / "
               f"{r['min_diversity_ratio']:.3f}",
               f"{pm(r, 'frechet', 2)} ({r['frechet_real_vs_real']:.2f})"]
              for r in rows]
   else:
+    rows = [r for r in rows if not all_diverged(r)]
     header = ['setting', 'matched code accuracy (median)', 'per seed',
               'Frechet']
-    lines = [[r['setting'],
+    lines = [[setting_label(r),
               f"{pm(r, 'matched_code_accuracy', 3)} "
               f"({r['matched_code_accuracy_median']:.3f})",
               r['matched_code_accuracy_per_seed'], pm(r, 'frechet', 2)]

@@ -13,6 +13,7 @@ import tempfile
 import time
 
 DEFAULT_CONFIGS = ('vanilla', 'cgan', 'infogan', 'cyclegan', 'mixture')
+COMMANDS = ('run', 'sample', 'evaluate')
 
 
 def timed(command, env):
@@ -26,9 +27,13 @@ def timed(command, env):
 
 
 def start_times(configs=DEFAULT_CONFIGS, *, num_steps=100, root=None,
-                evaluate=True):
-  """Rows {config, command, cold_s, warm_s, warm_over_cold} for `run`,
-  `sample` and `evaluate` of each config."""
+                commands=COMMANDS):
+  """Rows {config, command, cold_s, warm_s, warm_over_cold} for each of
+  `commands` (a subset of COMMANDS, in that order) of each config; `sample`
+  and `evaluate` read the workdir `run` wrote, so `run` always runs."""
+  unknown = set(commands) - set(COMMANDS)
+  if unknown:
+    raise ValueError(f'unknown commands {sorted(unknown)}; valid: {COMMANDS}')
   root = root or tempfile.mkdtemp(prefix='start_times_')
   rows = []
   for name in configs:
@@ -41,20 +46,20 @@ def start_times(configs=DEFAULT_CONFIGS, *, num_steps=100, root=None,
     for temperature in ('cold', 'warm'):
       workdir = os.path.join(root, f'{name}_{temperature}')
       shutil.rmtree(workdir, ignore_errors=True)
-      commands = {
+      argv = {
           'run': ['experiments.run', f'--config=configs/{name}.py',
                   f'--workdir={workdir}', f'--config.num_steps={num_steps}'],
           'sample': ['experiments.sample', f'--workdir={workdir}',
                      '--num_samples=100',
                      f'--output={os.path.join(workdir, "s.npz")}'],
+          'evaluate': ['experiments.evaluate', f'--workdir={workdir}',
+                       f'--cache_dir={os.path.join(root, "clf")}'],
       }
-      if evaluate:
-        commands['evaluate'] = ['experiments.evaluate', f'--workdir={workdir}',
-                                f'--cache_dir={os.path.join(root, "clf")}']
-      for what, args in commands.items():
-        seconds[(what, temperature)] = timed([sys.executable, '-m', *args],
-                                             env)
-    for what in commands:
+      for what in COMMANDS:
+        if what == 'run' or what in commands:
+          seconds[(what, temperature)] = timed(
+              [sys.executable, '-m', *argv[what]], env)
+    for what in (c for c in COMMANDS if c in commands):
       cold, warm = seconds[(what, 'cold')], seconds[(what, 'warm')]
       rows.append({'config': name, 'command': what, 'cold_s': cold,
                    'warm_s': warm, 'warm_over_cold': warm / cold})

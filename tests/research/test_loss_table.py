@@ -85,3 +85,25 @@ def test_unknown_part_and_no_seeds(tmp_path):
     loss_table.run_part('mixture', tiny_config('mixture'), settings={},
                         seeds=[], output_dir=str(tmp_path))
   assert not os.listdir(tmp_path)
+
+
+def test_a_diverged_seed_scores_zero_and_the_table_goes_on(tmp_path,
+                                                           monkeypatch):
+  # A population with a diverging member falls back to one run at a time;
+  # the diverged seed scores no modes and is named in the table.
+  real_train = loss_table.loop.train
+
+  def train(runs, **kwargs):
+    if len(runs) > 1 or runs[0].config.seed == 1:
+      raise errors.TrainingDivergedError('d_loss became NaN or inf')
+    return real_train(runs, **kwargs)
+
+  monkeypatch.setattr(loss_table.loop, 'train', train)
+  (row,) = loss_table.run_part(
+      'mixture', tiny_config('mixture'), settings={'hinge': {'gan_loss':
+                                                             'hinge'}},
+      seeds=[0, 1], output_dir=str(tmp_path), datasets=('ring8',))
+  assert row['diverged'] == 1
+  assert row['modes_per_seed'].split()[1] == '0'
+  assert '| ring8 | hinge (1 of 2 diverged) |' in (
+      tmp_path / 'mixture.md').read_text()
