@@ -1,6 +1,7 @@
 """Shared test helpers: configs shrunk to a few fast steps."""
 import importlib
 
+from absl import flags
 import pytest
 
 from gan_jax.core import compilation_cache
@@ -49,3 +50,15 @@ def tiny_run(name, **overrides):
   """build_run(tiny_config(name, ...)): the one build helper of the tests."""
   from gan_jax.core import build  # pylint: disable=g-import-not-at-top
   return build.build_run(tiny_config(name, **overrides))
+
+
+def run_main(module, *argv, monkeypatch):
+  """experiments.<module>.main with these flags, in this process: the CLI
+  without a new interpreter and JAX import. One experiments module per
+  test process: their flags share names."""
+  monkeypatch.setattr(flags, 'FLAGS', flags.FLAGS)
+  flags.FLAGS([module.__name__, *argv])
+  try:
+    module.main([])
+  finally:
+    flags.FLAGS.unparse_flags()

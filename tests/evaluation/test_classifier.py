@@ -54,7 +54,8 @@ def test_no_cache_dir_trains_without_writing(digits, tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_classifier_is_accurate(digits):
-  clf = _load(digits, None, classifier_lib.ClassifierSettings(num_steps=300))
+  # 150 steps reach 0.939 (300: the same 0.939).
+  clf = _load(digits, None, classifier_lib.ClassifierSettings(num_steps=150))
   assert clf.test_accuracy > 0.9
   # Real-vs-real is small next to real-vs-noise.
   noise = np.random.default_rng(0).uniform(-1, 1, digits.train['x'].shape)

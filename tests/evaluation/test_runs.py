@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 
-from absl import flags
 import numpy as np
 import pytest
 
@@ -13,21 +12,11 @@ from gan_jax import evaluation
 from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import loop
+from tests.conftest import run_main
 from tests.conftest import tiny_config
 
 ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
 TINY_CLASSIFIER = evaluation.ClassifierSettings(num_steps=100)
-
-
-def run_main(module, *argv, monkeypatch):
-  """module.main with these flags, in process (one experiments module per
-  process: their flags share names)."""
-  monkeypatch.setattr(flags, 'FLAGS', flags.FLAGS)
-  flags.FLAGS([module.__name__, *argv])
-  try:
-    module.main([])
-  finally:
-    flags.FLAGS.unparse_flags()
 
 
 def test_a_workdir_without_a_run_is_an_error(tmp_path):
@@ -35,6 +24,13 @@ def test_a_workdir_without_a_run_is_an_error(tmp_path):
     evaluation.evaluate_run(str(tmp_path))
   with pytest.raises(errors.ConfigError, match='num_samples must be >= 2'):
     evaluation.evaluate_run(str(tmp_path), num_samples=1)
+
+
+@pytest.fixture(scope='module')
+def classifiers(tmp_path_factory):
+  """One classifier cache for the digit tests below: the tiny classifier
+  trains once, not once per workdir."""
+  return str(tmp_path_factory.mktemp('classifiers'))
 
 
 @pytest.fixture(scope='module')
@@ -51,10 +47,11 @@ def trained(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize('name, headline', [
     ('cgan', 'label_accuracy'), ('infogan', 'matched_code_accuracy')])
-def test_shrunk_run_evaluates(name, headline, trained):
+def test_shrunk_run_evaluates(name, headline, trained, classifiers):
   tmp_path = trained[name]
   results = evaluation.evaluate_run(str(tmp_path), num_samples=40,
-                                    settings=TINY_CLASSIFIER)
+                                    settings=TINY_CLASSIFIER,
+                                    cache_dir=classifiers)
   with open(tmp_path / 'eval.json') as f:
     assert json.load(f) == results
   assert 0 <= results[headline] <= 1
@@ -72,22 +69,20 @@ def test_shrunk_run_evaluates(name, headline, trained):
 
 
 @pytest.mark.slow
-def test_sample_cli_label_and_errors(trained, tmp_path):
+def test_sample_cli_label_and_errors(trained, tmp_path, monkeypatch):
+  from experiments import sample  # pylint: disable=g-import-not-at-top
   workdir = trained['cgan']
   out = tmp_path / 's.npz'
-
-  def sample(*flags_):
-    return subprocess.run(
-        [sys.executable, '-m', 'experiments.sample', f'--workdir={workdir}',
-         f'--output={out}', *flags_], cwd=ROOT, capture_output=True,
-        text=True, check=False)
-
-  done = sample('--num_samples=6', '--label=7')
-  assert done.returncode == 0, done.stderr
+  run_main(sample, f'--workdir={workdir}', f'--output={out}',
+           '--num_samples=6', '--label=7', monkeypatch=monkeypatch)
   with np.load(out) as f:
     np.testing.assert_array_equal(f['labels'], [7] * 6)
     assert f['images'].shape == (6, 8, 8, 1)
-  bad = sample('--label=12')
+  # A bad label, as a user meets it: one line, exit status 2.
+  bad = subprocess.run(
+      [sys.executable, '-m', 'experiments.sample', f'--workdir={workdir}',
+       f'--output={out}', '--label=12'], cwd=ROOT, capture_output=True,
+      text=True, check=False)
   assert bad.returncode == 2
   assert bad.stderr.strip().splitlines()[-1] == (
       'error: label 12 is out of range; valid: 0..9')
@@ -116,7 +111,8 @@ def test_cyclegan_run_samples_and_evaluates(tmp_path, monkeypatch):
   np.testing.assert_array_equal(arrays['a'], ds.test['a'])
   np.testing.assert_array_equal(arrays['label_b'], ds.test['label_b'])
 
-  # The one evaluate entry point, with the classifiers' steps as a flag.
+  # The one evaluate entry point, with the classifiers' steps as a flag (a
+  # subprocess: experiments.sample's flags are defined in this one).
   done = subprocess.run(
       [sys.executable, '-m', 'experiments.evaluate', f'--workdir={workdir}',
        '--classifier_steps=30'], cwd=ROOT, capture_output=True, text=True,
@@ -167,10 +163,11 @@ def test_mixture_run_evaluates_with_and_without_drs(tmp_path):
 
 
 @pytest.mark.slow
-def test_evaluate_seeds_median_of_the_headline(tmp_path):
+def test_evaluate_seeds_median_of_the_headline(tmp_path, classifiers):
   config = tiny_config('cgan', num_steps=2)
   summary = evaluation.evaluate_seeds(config, str(tmp_path), [0, 1],
-                                      num_samples=20, settings=TINY_CLASSIFIER)
+                                      num_samples=20, settings=TINY_CLASSIFIER,
+                                      cache_dir=classifiers)
   assert summary['metric'] == 'label_accuracy'
   assert json.loads((tmp_path / 'seeds.json').read_text()) == summary
   for seed in (0, 1):
