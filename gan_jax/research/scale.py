@@ -10,12 +10,12 @@
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
 from gan_jax.core import build
+from gan_jax.research import startup
 
 
 def time_population(config, population):
@@ -82,12 +82,7 @@ def device_curve(config_file, device_counts, *, num_steps, overrides=(),
     command = [sys.executable, '-m', 'experiments.run',
                f'--config={config_file}', f'--workdir={run_dir}',
                f'--config.num_steps={num_steps}', *overrides]
-    start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True,
-                          check=False)
-    wall = time.perf_counter() - start
-    if done.returncode:
-      raise RuntimeError(f'{" ".join(command)} failed:\n{done.stderr[-2000:]}')
+    wall = startup.timed(command, env)
     with open(os.path.join(run_dir, 'metrics.jsonl')) as f:
       rate = json.loads(f.read().splitlines()[-1])['steps_per_sec']
     rows.append({'devices': count, 'wall_s': wall, 'steps_per_s_steady': rate})

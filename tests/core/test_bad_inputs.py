@@ -207,6 +207,7 @@ def cli_case_ids():
   return ids
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('module, index, argv', cli_case_ids())
 def test_bad_command_line(cli_results, module, index, argv):
   del argv  # In the test id only.

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import jax
+import pytest
 
 from gan_jax.core import compilation_cache
 
@@ -36,6 +37,7 @@ def test_enable_after_import_updates_jax(tmp_path):
     jax.config.update('jax_compilation_cache_dir', before)
 
 
+@pytest.mark.slow
 def test_a_new_process_loads_what_the_last_one_compiled(tmp_path):
   """Enabled before JAX's import (as the entry points do), the first process
   writes the program and the second finds it."""

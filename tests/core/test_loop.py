@@ -24,7 +24,13 @@ CONFIGS = sorted(
     if not os.path.basename(p).startswith(('_', 'common')))
 
 
-@pytest.mark.parametrize('name', CONFIGS)
+# The quick loop (-m "not slow") keeps the two cheapest configs.
+QUICK_CONFIGS = ('mixture', 'vanilla')
+
+
+@pytest.mark.parametrize('name', [
+    n if n in QUICK_CONFIGS else pytest.param(n, marks=pytest.mark.slow)
+    for n in CONFIGS])
 def test_config_trains_end_to_end(name, tmp_path):
   config = tiny_config(name)
   workdir = str(tmp_path)
@@ -44,6 +50,7 @@ def test_config_trains_end_to_end(name, tmp_path):
   assert all(len(v) == 5 for v in samples.values())
 
 
+@pytest.mark.slow
 def test_resumed_run_equals_uninterrupted_run(tmp_path):
   config = tiny_config('vanilla', num_steps=6, sample_every=100)
   whole = loop.train_and_evaluate(config, str(tmp_path / 'whole'))
@@ -54,6 +61,7 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
   chex.assert_trees_all_equal(whole.payload(), parts.payload())
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_the_same_result(tmp_path, monkeypatch):
   config = tiny_config('mixture', num_steps=8, sample_every=100)
   whole = loop.train_and_evaluate(config, str(tmp_path / 'whole'))

@@ -177,6 +177,7 @@ def test_bad_sweep_fails_before_training(points, mode, message, tmp_path):
   assert not os.listdir(tmp_path)
 
 
+@pytest.mark.slow
 def test_vmap_population_matches_sequential_runs(tmp_path):
   # The members differ in seed (so data, init and noise), learning rate and k.
   points = [{'seed': 0, 'optimizer.d_learning_rate': 1e-3, 'd_steps': 1},

@@ -73,6 +73,7 @@ def check_trained(config, run, initial_stats, state):
 
 
 # 'vanilla' on digits is the mixture's objective on images: the slow test.
+@pytest.mark.slow
 @pytest.mark.parametrize('name', ('mixture', 'cgan', 'infogan', 'cyclegan'))
 def test_every_objective_trains_with_all_options_at_once(name):
   config = toolkit_config(name, 'wasserstein', gp=10.0, r1=1.0, ema=0.9,
@@ -94,6 +95,7 @@ def test_every_objective_trains_with_every_loss(name, gan_loss):
   check_trained(config, run, initial_stats, state)
 
 
+@pytest.mark.slow
 def test_ema_and_spectral_state_resume_bit_exactly(tmp_path):
   # The mixture's learning rate decays over num_steps: fixed here, so the
   # 2-step first part follows the 4-step run's schedule.
@@ -218,6 +220,7 @@ def test_stateless_d_matches_the_trained_iteration_closely():
   assert spectral.COLLECTION not in state.d_params
 
 
+@pytest.mark.slow
 def test_evaluate_judges_the_ema_unless_raw_weights(tmp_path):
   from gan_jax.evaluation import runs as eval_runs  # pylint: disable=g-import-not-at-top
   config = toolkit_config('mixture', 'non_saturating', ema=0.9,

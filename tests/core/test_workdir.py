@@ -147,6 +147,7 @@ def test_second_process_exits_2_at_once(tmp_path):
 # Identity: config.json fixed at creation.
 
 
+@pytest.mark.slow
 def test_rerun_with_another_config_stops_and_writes_nothing(tmp_path):
   workdir = str(tmp_path)
   loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
@@ -181,6 +182,7 @@ def test_rerun_with_another_config_stops_and_writes_nothing(tmp_path):
   assert json.loads((tmp_path / 'config.json').read_text())['num_steps'] == 4
 
 
+@pytest.mark.slow
 def test_apply_config_changes_writes_them_into_the_state(tmp_path, capsys):
   workdir = str(tmp_path)
   loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
@@ -209,6 +211,7 @@ def test_apply_config_changes_writes_them_into_the_state(tmp_path, capsys):
   loop.train_and_evaluate(new, workdir)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', ['mixture', 'cyclegan'])
 def test_extending_a_decaying_schedule_rebuilds_it(name, tmp_path, capsys):
   """Both configs decay to 0 at num_steps; a longer run must move on."""
@@ -257,6 +260,7 @@ class PoisonedG(vanilla.VanillaGAN):
     return scale_gradient(loss, jnp.where(step >= 3, jnp.nan, 1.0)), aux
 
 
+@pytest.mark.slow
 def test_nonfinite_parameters_are_never_saved(tmp_path, monkeypatch):
   monkeypatch.setitem(objectives.OBJECTIVES, 'vanilla', PoisonedG)
   workdir = str(tmp_path)
@@ -270,6 +274,7 @@ def test_nonfinite_parameters_are_never_saved(tmp_path, monkeypatch):
   assert os.listdir(tmp_path / 'checkpoints') == ['2']
 
 
+@pytest.mark.slow
 def test_a_nonfinite_checkpoint_is_skipped_and_never_called_good(tmp_path):
   workdir = str(tmp_path)
   config = tiny_config('vanilla', num_steps=4, sample_every=100)
@@ -308,6 +313,7 @@ def corrupt(path, how):
       f.write(bytes(data))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('how', ['flip', 'truncate', 'delete'])
 def test_corrupt_latest_checkpoint_falls_back(how, tmp_path, capfd):
   config = tiny_config('vanilla', num_steps=6, sample_every=100,
@@ -338,6 +344,7 @@ def test_corrupt_latest_checkpoint_falls_back(how, tmp_path, capfd):
       assert after.get(path) == digest, path
 
 
+@pytest.mark.slow
 def test_every_checkpoint_corrupt_is_one_line_and_nothing_moves(tmp_path,
                                                                  capfd):
   workdir = str(tmp_path)
@@ -365,6 +372,7 @@ def test_every_checkpoint_corrupt_is_one_line_and_nothing_moves(tmp_path,
 # Metrics: no step twice after a resume.
 
 
+@pytest.mark.slow
 def test_resume_drops_metrics_past_the_restored_step(tmp_path, monkeypatch):
   workdir = str(tmp_path)
   config = tiny_config('vanilla', num_steps=8, log_every=1, steps_per_call=1,

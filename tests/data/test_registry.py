@@ -78,6 +78,7 @@ def test_dataset_streams_must_cover_fields():
                  test={'x': np.zeros(1)})
 
 
+@pytest.mark.slow
 def test_offline_datasets_need_no_tfds():
   # A fresh process where tensorflow_datasets cannot be imported: the package
   # imports, every offline dataset loads, a tfds one names the extra.

@@ -22,6 +22,7 @@ def _load(ds, cache_dir, settings=QUICK, x='x', y='y'):
       num_classes=ds.num_classes, cache_dir=cache_dir, settings=settings)
 
 
+@pytest.mark.slow
 def test_classifier_is_deterministic_and_cached(digits, tmp_path):
   first = _load(digits, str(tmp_path / 'a'))
   again = _load(digits, str(tmp_path / 'b'))

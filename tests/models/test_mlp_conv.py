@@ -56,6 +56,7 @@ def test_conditional_mlp_needs_labels():
     d.apply(params, x, train=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('shape', [(8, 8, 1), (16, 16, 3), (28, 28, 1),
                                    (32, 32, 3), (7, 7, 1)])
 def test_dcgan_pair_fits_the_image_shape(shape):

@@ -7,6 +7,7 @@ import pytest
 from gan_jax.models import resnet
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('height,width', [(13, 11), (7, 9), (16, 16)])
 def test_generators_keep_odd_sizes(height, width):
   g_ab = resnet.ResnetGenerator(out_channels=3, base_features=4,

@@ -106,6 +106,7 @@ def test_infogan_batch_norm_generator_samples_among_prior_draws():
   assert np.abs(grid[0, 0] - grid[1, 0]).max() > 0
 
 
+@pytest.mark.slow
 def test_q_head_shares_the_discriminator_trunk():
   config, dataset, objective, state = build('infogan')
   d_params = state.d_params['params']

@@ -31,6 +31,7 @@ def setup(config, dataset=None):
   return objective, state, batch
 
 
+@pytest.mark.slow
 def test_train_steps_update_networks_pools_and_learning_rate():
   config = tiny_config('cyclegan', num_steps=4, batch_size=4, pool_size=6)
   objective, state, batch = setup(config)
@@ -57,6 +58,7 @@ def test_train_steps_update_networks_pools_and_learning_rate():
   assert int(new_state.extra['pool_a']['count']) == 6  # Full.
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('gan_loss', ['minimax', 'hinge', 'least_squares'])
 def test_adversarial_terms_come_from_the_gan_loss_registry(gan_loss):
   config = tiny_config('cyclegan', gan_loss=gan_loss, batch_size=4)

@@ -46,6 +46,7 @@ def test_member_configs_set_seed_and_overrides():
   assert all(c.gan_loss == 'hinge' and c.dataset == 'grid25' for c in configs)
 
 
+@pytest.mark.slow
 def test_mixture_part_trains_scores_and_writes(tmp_path):
   config = tiny_config('mixture')
   rows = loss_table.run_part(
@@ -87,6 +88,7 @@ def test_unknown_part_and_no_seeds(tmp_path):
   assert not os.listdir(tmp_path)
 
 
+@pytest.mark.slow
 def test_a_diverged_seed_scores_zero_and_the_table_goes_on(tmp_path,
                                                            monkeypatch):
   # A population with a diverging member falls back to one run at a time;
