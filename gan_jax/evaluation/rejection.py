@@ -14,6 +14,7 @@ so gamma = 0 is exact rejection sampling and gamma < 0 accepts more.
 The trained D of the 2D mixtures scores one point at a time, unconditionally:
 `discriminator_logits` checks that.
 """
+import copy
 import functools
 
 import jax
@@ -21,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from gan_jax import losses
 from gan_jax.core import errors
 
 
@@ -57,14 +59,23 @@ def discriminator_logits(objective, d_params, x, extra=None):
                            train=False)
 
 
+# minimax and non_saturating share this D loss: the logistic one.
+LOGISTIC_LOSS = 'non_saturating'
+
+
 def make_calibration(objective, *, num_steps, learning_rate, batch_size):
   """Jittable (d_params, g_params, data_x, rng) -> d_params after `num_steps`
   D-only steps (fresh Adam, step size decayed linearly to 0) against the
   frozen G, without instance noise, so that D approaches D* for this G.
 
-  The loss is the objective's own discriminator_loss; minibatches are drawn
-  uniformly with replacement from data_x. vmap it to calibrate a population.
+  The loss is the objective's discriminator_loss with the logistic pair,
+  whatever `gan_loss` trained the run: DRS reads D's output as logit(D*),
+  and hinge, least-squares and Wasserstein scores are not logits.
+  Minibatches are drawn uniformly with replacement from data_x. vmap it to
+  calibrate a population.
   """
+  objective = copy.copy(objective)
+  objective.gan_loss = losses.get_gan_loss(LOGISTIC_LOSS)
   # Decayed linearly to 0, as in training: the fine last steps sharpen D.
   tx = optax.adam(optax.linear_schedule(learning_rate, 0.0, num_steps), b1=0.5)
   hparams = {k: jnp.zeros(()) for k in objective.hparams()}

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from gan_jax import losses
 from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import loop
@@ -105,6 +106,23 @@ def test_calibration_trains_d_alone():
       p, state.g_params, state.extra, {'x': x[:256]}, jax.random.PRNGKey(1),
       0, hparams)[0]
   assert loss(d_params) < loss(state.d_params) - 0.05
+
+
+@pytest.mark.parametrize('gan_loss', ['hinge', 'least_squares'])
+def test_calibration_uses_the_logistic_loss_whatever_trained_d(gan_loss):
+  # DRS reads D's output as a logit: a hinge or least-squares D is
+  # calibrated exactly as a non-saturating one with the same weights.
+  other = tiny_run('mixture', gan_loss=gan_loss)
+  logistic = tiny_run('mixture')
+  x = jnp.asarray(logistic.dataset.train['x'])
+  calibrated = [jax.jit(rejection.make_calibration(
+      run.objective, num_steps=3, learning_rate=1e-2, batch_size=16))(
+          logistic.state.d_params, logistic.state.g_params, x,
+          jax.random.PRNGKey(0)) for run in (other, logistic)]
+  chex.assert_trees_all_close(*calibrated, rtol=1e-6)
+  # The run's own objective keeps its loss.
+  assert other.objective.gan_loss.discriminator is losses.GAN_LOSSES[
+      gan_loss].discriminator
 
 
 @pytest.mark.parametrize('field, value, message', [
