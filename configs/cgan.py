@@ -14,5 +14,6 @@ def get_config():
   config.objective = 'conditional'  # Mirza and Osindero (2014): labels into G and D.
   config.dataset = 'digits'         # Offline, labelled: scikit-learn's 1,797 digits.
   config.num_steps = 3000           # Training iterations.
+  config.ema_decay = 0.999          # Sample with G's EMA: higher accuracy, Frechet 9.5 -> 5.4 (docs/results.md).
   config.model = common.mlp_model()
   return config
