@@ -12,6 +12,8 @@ import sys
 import tempfile
 import time
 
+from gan_jax.core import errors
+
 DEFAULT_CONFIGS = ('vanilla', 'cgan', 'infogan', 'cyclegan', 'mixture')
 COMMANDS = ('run', 'sample', 'evaluate')
 
@@ -31,9 +33,9 @@ def start_times(configs=DEFAULT_CONFIGS, *, num_steps=100, root=None,
   """Rows {config, command, cold_s, warm_s, warm_over_cold} for each of
   `commands` (a subset of COMMANDS, in that order) of each config; `sample`
   and `evaluate` read the workdir `run` wrote, so `run` always runs."""
-  unknown = set(commands) - set(COMMANDS)
-  if unknown:
-    raise ValueError(f'unknown commands {sorted(unknown)}; valid: {COMMANDS}')
+  for what in commands:
+    if what not in COMMANDS:
+      raise errors.choices_error('command', what, COMMANDS)
   root = root or tempfile.mkdtemp(prefix='start_times_')
   rows = []
   for name in configs:

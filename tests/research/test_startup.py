@@ -1,6 +1,7 @@
 """The start-up benchmark times cold and warm entry points end to end."""
 import pytest
 
+from gan_jax.core import errors
 from gan_jax.research import startup
 
 
@@ -17,5 +18,6 @@ def test_cold_and_warm_start_rows(tmp_path):
 
 
 def test_unknown_command_is_named():
-  with pytest.raises(ValueError, match="unknown commands \\['train'\\]"):
+  with pytest.raises(errors.ConfigError, match="unknown command 'train'; "
+                     'valid: evaluate, run, sample'):
     startup.start_times(('mixture',), commands=('train',))
