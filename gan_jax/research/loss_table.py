@@ -61,10 +61,11 @@ DIVERGED_COVERAGE = {'modes_covered': 0, 'high_quality': 0.0}
 
 
 def cgan_settings(losses=tuple(LOSSES)):
-  """Each loss without and with G's EMA."""
+  """Each loss without and with G's EMA (set both ways: the cGAN's default
+  config has EMA on)."""
   out = {}
   for name in losses:
-    out[name] = LOSSES[name]
+    out[name] = {**LOSSES[name], 'ema_decay': 0.0}
     out[f'{name}+ema'] = {**LOSSES[name], 'ema_decay': EMA_DECAY}
   return out
 

@@ -36,6 +36,8 @@ def test_settings_cover_the_issue_rows():
   assert len(cgan) == 10
   assert cgan['hinge+ema'] == {'gan_loss': 'hinge',
                                'ema_decay': loss_table.EMA_DECAY}
+  # Plain rows switch EMA off: configs/cgan.py has it on.
+  assert cgan['hinge'] == {'gan_loss': 'hinge', 'ema_decay': 0.0}
   assert set(loss_table.INFOGAN_SETTINGS) == {'default', 'hinge', 'r1', 'ema'}
 
 
