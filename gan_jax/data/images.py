@@ -58,15 +58,23 @@ def stratified_split(y, test_fraction, rng):
   return train, test
 
 
-@data_lib.register_dataset('digits')
-def digits(*, seed, image_size, test_fraction, **_):
-  """sklearn's bundled 8x8 digits (1,797 images, 10 classes)."""
+@functools.cache
+def _bundled_digits():
+  """(images in [-1, 1], labels), read once per process and read-only."""
   # Lazy: sklearn takes about a second to import.
   from sklearn import datasets as skd  # pylint: disable=g-import-not-at-top
   loaded = skd.load_digits()
   # Pixel values are 0..16.
   x = (loaded.images.astype(np.float32) / 8.0 - 1.0)[..., None]
   y = loaded.target.astype(np.int32)
+  x.flags.writeable = y.flags.writeable = False
+  return x, y
+
+
+@data_lib.register_dataset('digits')
+def digits(*, seed, image_size, test_fraction, **_):
+  """sklearn's bundled 8x8 digits (1,797 images, 10 classes)."""
+  x, y = _bundled_digits()
   if image_size is not None:
     x = resize_images(x, image_size)
   train, test = stratified_split(y, test_fraction, np.random.default_rng(seed))

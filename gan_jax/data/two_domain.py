@@ -27,17 +27,20 @@ PHOTO_DOWNSCALE = 4
 PATCH_BRIGHTNESS = 0.3
 
 
+@functools.cache
 def _photo_bank():
   """scikit-learn's two bundled photos (china, flower), float [0, 1], shrunk
-  by block averaging."""
+  by block averaging; decoded once per process, read-only."""
   from sklearn import datasets as skd  # pylint: disable=g-import-not-at-top
   photos = []
   for image in skd.load_sample_images().images:
     f = PHOTO_DOWNSCALE
     h, w = image.shape[0] // f * f, image.shape[1] // f * f
     image = image[:h, :w].astype(np.float32) / 255.0
-    photos.append(image.reshape(h // f, f, w // f, f, 3).mean(axis=(1, 3)))
-  return photos
+    photo = image.reshape(h // f, f, w // f, f, 3).mean(axis=(1, 3))
+    photo.flags.writeable = False
+    photos.append(photo)
+  return tuple(photos)
 
 
 def render_on_photos(gray, rng, photos=None):

@@ -104,4 +104,4 @@ def mode_collapse_claims(r):
 
 FULL = dict(runs=RUNS, num_steps=4000,
             snapshot_steps=(0, 500, 1000, 2000, 3000))
-QUICK = dict(runs=RUNS, num_steps=2000, snapshot_steps=(0, 500, 1000))
+QUICK = dict(runs=RUNS, num_steps=1000, snapshot_steps=(0, 500, 1000))
