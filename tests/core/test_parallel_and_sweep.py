@@ -97,10 +97,12 @@ def free_port():
 
 @pytest.mark.slow
 def test_two_processes_match_one(tmp_path):
+  # tiny_config's sizes, as flags.
   overrides = {'num_steps': 4, 'batch_size': 16, 'steps_per_call': 2,
                'log_every': 2, 'sample_every': 4, 'checkpoint_every': 2,
-               'data.num_points': 512}
-  flags = [f'--config.{k}={v}' for k, v in overrides.items()]
+               'data.num_points': 512, 'model.g_widths': (32, 32),
+               'model.d_widths': (32, 32)}
+  flags = [f'--config.{k}={v}'.replace(' ', '') for k, v in overrides.items()]
   port = free_port()
   workdir = str(tmp_path / 'two')
   procs = [
