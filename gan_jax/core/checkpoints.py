@@ -264,7 +264,7 @@ class CheckpointStore:
     target = jax.tree.map(ocp.utils.to_shape_dtype_struct,
                           template_state.payload())
     failure = None
-    with quiet():
+    with quiet(collect=False):
       try:
         restored = self.manager.restore(
             step, args=ocp.args.StandardRestore(target))
@@ -272,6 +272,10 @@ class CheckpointStore:
         failure = reason_of(e)
         restored = None
     if failure:
+      # A failed read leaves failed futures behind: collect them (a full
+      # collection, about 0.4 s) while their reports still go nowhere.
+      with quiet():
+        pass
       drop_abandoned_read_reports()
       raise errors.CheckpointError(failure)
     expected = None
