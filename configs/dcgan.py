@@ -12,4 +12,7 @@ from configs import vanilla
 def get_config():
   config = vanilla.get_config()   # Everything but the networks.
   config.model = common.dcgan_model()
+  # One step per call, outside lax.scan: XLA:CPU runs convolutions inside a
+  # loop about 4x slower (docs/speed.md); on a GPU, 100 saves dispatches.
+  config.steps_per_call = 1
   return config

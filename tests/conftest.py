@@ -17,7 +17,7 @@ def tiny_config(name, **overrides):
   config = importlib.import_module(f'configs.{name}').get_config()
   config.num_steps = 4
   config.batch_size = 16
-  config.steps_per_call = 2
+  config.steps_per_call = min(config.steps_per_call, 2)  # 1: conv configs.
   config.log_every = 2
   config.sample_every = 2
   config.checkpoint_every = 2

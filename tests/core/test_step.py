@@ -96,6 +96,23 @@ class TrainStepTest(chex.TestCase):
     chex.assert_shape(metrics['d_loss'], (2,))
 
 
+def test_one_step_chunks_match_a_scanned_chunk():
+  # A one-step chunk runs the step outside lax.scan (XLA:CPU's convolutions
+  # are slow in loops); the math is the scan's.
+  config, dataset, objective, state = setup_run()
+  chunk = step_lib.make_train_chunk(objective)
+  data = jax.device_put(dataset.train)
+  scanned, _ = chunk(state, data, chunk_indices(dataset, config, 0, 2))
+  state = setup_run()[3]  # The chunk donated the first one.
+  for first in (0, 1):
+    state, metrics = chunk(state, data,
+                           chunk_indices(dataset, config, first, 1))
+    chex.assert_shape(metrics['d_loss'], (1,))
+  assert int(state.step) == int(scanned.step) == 2
+  chex.assert_trees_all_close(state.payload(), scanned.payload(), rtol=1e-5,
+                              atol=1e-6)
+
+
 def test_chunk_lengths_stop_at_boundaries():
   config = tiny_config('mixture', num_steps=25, steps_per_call=10,
                        log_every=7, sample_every=100, checkpoint_every=100)
