@@ -2,8 +2,8 @@
 
 python -m experiments.run --config=configs/dcgan.py --workdir=/tmp/dcgan
 
-Expected: digit-like samples in /tmp/dcgan/samples; about 4 min on 2 CPU
-cores (about 12 steps/s).
+Expected: digit-like samples in /tmp/dcgan/samples; about 2 min on 2 CPU
+cores (about 30 steps/s: one step per call, docs/speed.md).
 """
 from configs import common
 from configs import vanilla
