@@ -13,6 +13,6 @@ def get_config():
   config = vanilla.get_config()   # Everything but the networks.
   config.model = common.dcgan_model()
   # One step per call, outside lax.scan: XLA:CPU runs convolutions inside a
-  # loop about 4x slower (docs/speed.md); on a GPU, 100 saves dispatches.
+  # loop about 4x slower (docs/speed.md); on a GPU try 100 (not measured).
   config.steps_per_call = 1
   return config
