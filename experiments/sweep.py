@@ -13,8 +13,8 @@ from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
-from gan_jax.core import errors
 from gan_jax import sweep
+from gan_jax.core import errors
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Config file with get_config() and get_sweep().',

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from configs import mixture
-from gan_jax.core import errors
 from gan_jax import sweep
-from gan_jax.core import parallel
 from gan_jax.core import build
+from gan_jax.core import errors
 from gan_jax.core import loop
+from gan_jax.core import parallel
 from tests.conftest import tiny_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -5,9 +5,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax.data import batching
 from gan_jax.core import loop
 from gan_jax.core import step as step_lib
+from gan_jax.data import batching
 from gan_jax.objectives import base
 from tests.conftest import tiny_config
 from tests.conftest import tiny_run

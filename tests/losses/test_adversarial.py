@@ -3,13 +3,13 @@ every (discriminator, generator) pair, and the gan_loss registry."""
 
 import chex
 import jax
-import jax.numpy as jnp
 from jax import test_util as jtu
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax.core import errors
 from gan_jax import losses
+from gan_jax.core import errors
 
 REAL = np.array([-2.0, 0.5, 3.0], np.float32)
 HUGE = np.array([-1e4, 1e4], np.float32)

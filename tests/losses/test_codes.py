@@ -1,9 +1,8 @@
 """gan_jax.losses.codes: InfoGAN's code likelihoods."""
 
-import chex
 import jax
-import jax.numpy as jnp
 from jax import test_util as jtu
+import jax.numpy as jnp
 import numpy as np
 import pytest
 

@@ -1,12 +1,11 @@
 """gan_jax.losses.reconstruction: CycleGAN's cycle and identity terms, and the
 least-squares pair on PatchGAN score maps."""
 import jax
-import jax.numpy as jnp
 from jax import test_util as jtu
+import jax.numpy as jnp
 import numpy as np
 
 from gan_jax import losses
-
 
 RNG = np.random.default_rng(0)
 A = RNG.uniform(-1, 1, (2, 3, 3, 1)).astype(np.float32)
