@@ -404,6 +404,15 @@ def test_resume_drops_metrics_past_the_restored_step(tmp_path, monkeypatch):
   assert not glob.glob(os.path.join(workdir, '.tmp-*'))
 
 
+def test_metric_writer_leaves_torch_unimported(monkeypatch, tmp_path):
+  # tensorboardX's writer imports torch when it is installed: ~2 s per run.
+  for name in list(sys.modules):
+    if name.split('.')[0] in ('torch', 'tensorboardX'):
+      monkeypatch.delitem(sys.modules, name)
+  outputs.MetricWriter(str(tmp_path)).close()
+  assert 'tensorboardX' in sys.modules and 'torch' not in sys.modules
+
+
 def test_truncate_metrics_keeps_the_restored_step_and_drops_cut_lines(
     tmp_path):
   path = str(tmp_path / 'metrics.jsonl')
