@@ -1,7 +1,6 @@
 """Shared test helpers: configs shrunk to a few fast steps."""
 import importlib
 
-from absl import flags
 import pytest
 
 from gan_jax.core import compilation_cache
@@ -18,6 +17,7 @@ def tiny_config(name, **overrides):
   config.num_steps = 4
   config.batch_size = 16
   config.steps_per_call = min(config.steps_per_call, 2)  # 1: conv configs.
+  config.d_steps = min(config.d_steps, 2)  # WGAN-GP's 5 critic steps: 2.
   config.log_every = 2
   config.sample_every = 2
   config.checkpoint_every = 2
@@ -52,13 +52,16 @@ def tiny_run(name, **overrides):
   return build.build_run(tiny_config(name, **overrides))
 
 
-def run_main(module, *argv, monkeypatch):
-  """experiments.<module>.main with these flags, in this process: the CLI
-  without a new interpreter and JAX import. One experiments module per
-  test process: their flags share names."""
-  monkeypatch.setattr(flags, 'FLAGS', flags.FLAGS)
-  flags.FLAGS([module.__name__, *argv])
-  try:
-    module.main([])
-  finally:
-    flags.FLAGS.unparse_flags()
+def run_main(module, *argv):
+  """`python -m experiments.<module> ARGV` in this process (experiments.cli.call:
+  flags reset, a user error is one `error:` line); returns the exit status.
+  One experiments module per test process: their flags share names."""
+  from experiments import cli  # pylint: disable=g-import-not-at-top
+  return cli.call(module.main, [module.__name__, *argv])
+
+
+def pytest_collection_modifyitems(items):
+  """Slow tests first (stable: file order within each group), so under
+  pytest-xdist the quick ones fill the gaps at the end instead of one
+  worker finishing a long test alone."""
+  items.sort(key=lambda item: item.get_closest_marker('slow') is None)

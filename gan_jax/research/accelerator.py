@@ -79,7 +79,7 @@ def run_check(base_config, mixture_config, *, budget_s, tiny=False,
     result['parts'][name]['seconds'] = time.perf_counter() - start
 
   part('step_benchmark', lambda: benchmark.run_benchmark(
-      base_config, steps_per_call=10 if tiny else 50,
+      base_config, steps_per_call=2 if tiny else 50,
       repeats=1 if tiny else 5, compare_torch=torch_script is not None,
       torch_script=torch_script, torch_iters=5 if tiny else 200,
       torch_device='cuda' if on_gpu else 'cpu'), needs_s=10 if tiny else 60)

@@ -6,6 +6,7 @@ import glob
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -313,16 +314,29 @@ def corrupt(path, how):
       f.write(bytes(data))
 
 
+def six_steps(num_steps=6):
+  return tiny_config('vanilla', num_steps=num_steps, sample_every=100,
+                     keep_checkpoints=10)
+
+
+@pytest.fixture(scope='module')
+def whole_and_four_steps(tmp_path_factory):
+  """A 6-step run, and the same run stopped at step 4: trained once, each
+  test below corrupts its own copy of the second."""
+  root = tmp_path_factory.mktemp('corrupt')
+  whole = loop.train_and_evaluate(six_steps(), str(root / 'whole'))
+  loop.train_and_evaluate(six_steps(num_steps=4), str(root / 'four'))
+  return whole, str(root / 'four')
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize('how', ['flip', 'truncate', 'delete'])
-def test_corrupt_latest_checkpoint_falls_back(how, tmp_path, capfd):
-  config = tiny_config('vanilla', num_steps=6, sample_every=100,
-                       keep_checkpoints=10)
-  whole = loop.train_and_evaluate(config, str(tmp_path / 'whole'))
+def test_corrupt_latest_checkpoint_falls_back(how, whole_and_four_steps,
+                                              tmp_path, capfd):
+  config = six_steps()
+  whole, four = whole_and_four_steps
   workdir = str(tmp_path / 'run')
-  loop.train_and_evaluate(
-      tiny_config('vanilla', num_steps=4, sample_every=100,
-                  keep_checkpoints=10), workdir)
+  shutil.copytree(four, workdir)
   corrupt(biggest_array_file(workdir, 4), how)
   before = file_hashes(workdir)
   capfd.readouterr()

@@ -69,27 +69,25 @@ def test_shrunk_run_evaluates(name, headline, trained, classifiers):
 
 
 @pytest.mark.slow
-def test_sample_cli_label_and_errors(trained, tmp_path, monkeypatch):
+def test_sample_cli_label_and_errors(trained, tmp_path, capfd):
   from experiments import sample  # pylint: disable=g-import-not-at-top
   workdir = trained['cgan']
   out = tmp_path / 's.npz'
-  run_main(sample, f'--workdir={workdir}', f'--output={out}',
-           '--num_samples=6', '--label=7', monkeypatch=monkeypatch)
+  assert run_main(sample, f'--workdir={workdir}', f'--output={out}',
+                  '--num_samples=6', '--label=7') == 0
   with np.load(out) as f:
     np.testing.assert_array_equal(f['labels'], [7] * 6)
     assert f['images'].shape == (6, 8, 8, 1)
   # A bad label, as a user meets it: one line, exit status 2.
-  bad = subprocess.run(
-      [sys.executable, '-m', 'experiments.sample', f'--workdir={workdir}',
-       f'--output={out}', '--label=12'], cwd=ROOT, capture_output=True,
-      text=True, check=False)
-  assert bad.returncode == 2
-  assert bad.stderr.strip().splitlines()[-1] == (
-      'error: label 12 is out of range; valid: 0..9')
+  capfd.readouterr()
+  assert run_main(sample, f'--workdir={workdir}', f'--output={out}',
+                  '--label=12') == 2
+  assert capfd.readouterr().err.strip().splitlines() == [
+      'error: label 12 is out of range; valid: 0..9']
 
 
 @pytest.mark.slow
-def test_cyclegan_run_samples_and_evaluates(tmp_path, monkeypatch):
+def test_cyclegan_run_samples_and_evaluates(tmp_path):
   config = tiny_config('cyclegan', num_steps=2, batch_size=8)
   workdir = str(tmp_path / 'run')
   loop.train_and_evaluate(config, workdir)
@@ -98,8 +96,8 @@ def test_cyclegan_run_samples_and_evaluates(tmp_path, monkeypatch):
 
   from experiments import sample  # pylint: disable=g-import-not-at-top
   output = str(tmp_path / 'out.npz')
-  run_main(sample, f'--workdir={workdir}', f'--output={output}',
-           '--num_samples=1000', monkeypatch=monkeypatch)
+  assert run_main(sample, f'--workdir={workdir}', f'--output={output}',
+                  '--num_samples=1000') == 0
   arrays = np.load(output)
   ds = build.load_dataset(config)
   n_a, n_b = len(ds.test['a']), len(ds.test['b'])

@@ -36,10 +36,3 @@ def test_cli_writes_pngs_and_summary(tmp_path):
   assert sorted(os.listdir(out)) == ['summary.md', 'xy_game.png']
   summary = (out / 'summary.md').read_text()
   assert '## xy_game.png' in summary and 'simultaneous' in summary
-  bad = subprocess.run(
-      [sys.executable, '-m', 'experiments.figures', f'--out={out}',
-       '--only=nope'], cwd=REPO, capture_output=True, text=True, check=False)
-  assert bad.returncode == 2
-  assert bad.stderr.strip().splitlines() == [
-      f"error: unknown figure 'nope'; valid: "
-      f"{', '.join(sorted(figures.FIGURES))}"]
