@@ -88,15 +88,16 @@ class MetricWriter:
     self.dropped = truncate_metrics(self.path, step)
     tb_dir = os.path.join(workdir, 'tb')
     resumed = os.path.isdir(tb_dir) and bool(os.listdir(tb_dir))
+    # Its thread writes events to disk every flush_secs and at close: a
+    # flush per write fsyncs, which waits for the checkpoints just written.
     self.tb = tensorboardX.SummaryWriter(
-        tb_dir, purge_step=step + 1 if resumed else None)
+        tb_dir, purge_step=step + 1 if resumed else None, flush_secs=30)
 
   def write(self, step, scalars):
     with open(self.path, 'a') as f:
       f.write(json.dumps({'step': step, **scalars}) + '\n')
     for name, value in scalars.items():
       self.tb.add_scalar(name, value, step)
-    self.tb.flush()
 
   def close(self):
     self.tb.close()
