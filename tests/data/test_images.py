@@ -43,6 +43,9 @@ def test_digits_shapes_and_range(digits):
 def test_digits_split_is_a_stratified_partition(digits):
   # Train + test is the full set: with 1,797 rows in total they are disjoint.
   full = sk_datasets.load_digits()
+  x, y = images._bundled_digits()  # pylint: disable=protected-access
+  np.testing.assert_array_equal(x[..., 0], full.images / 8.0 - 1.0)
+  np.testing.assert_array_equal(y, full.target)
   both = np.concatenate([digits.train['x'], digits.test['x']])
   np.testing.assert_array_equal(
       _sorted_rows(both), _sorted_rows(full.images[..., None] / 8.0 - 1.0))
