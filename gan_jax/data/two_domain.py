@@ -29,11 +29,14 @@ PATCH_BRIGHTNESS = 0.3
 
 @functools.cache
 def _photo_bank():
-  """scikit-learn's two bundled photos (china, flower), float [0, 1], shrunk
-  by block averaging; decoded once per process, read-only."""
-  from sklearn import datasets as skd  # pylint: disable=g-import-not-at-top
+  """scikit-learn's two bundled photos (china, flower: the JPEGs
+  sklearn.datasets.load_sample_images decodes), float [0, 1], shrunk by
+  block averaging; decoded once per process, read-only."""
+  from PIL import Image  # pylint: disable=g-import-not-at-top
   photos = []
-  for image in skd.load_sample_images().images:
+  for name in ('china.jpg', 'flower.jpg'):
+    with Image.open(images.sklearn_data_path('images', name)) as file:
+      image = np.asarray(file)
     f = PHOTO_DOWNSCALE
     h, w = image.shape[0] // f * f, image.shape[1] // f * f
     image = image[:h, :w].astype(np.float32) / 255.0

@@ -10,7 +10,6 @@ import sys
 import jax
 import numpy as np
 import pytest
-from sklearn import datasets as sk_datasets
 import tensorflow_datasets as tfds
 
 from gan_jax import data
@@ -42,6 +41,8 @@ def test_digits_shapes_and_range(digits):
 
 def test_digits_split_is_a_stratified_partition(digits):
   # Train + test is the full set: with 1,797 rows in total they are disjoint.
+  # sklearn.datasets is imported here alone: gan_jax reads its files without it.
+  from sklearn import datasets as sk_datasets  # pylint: disable=g-import-not-at-top
   full = sk_datasets.load_digits()
   x, y = images._bundled_digits()  # pylint: disable=protected-access
   np.testing.assert_array_equal(x[..., 0], full.images / 8.0 - 1.0)

@@ -28,6 +28,19 @@ def test_digits_m_domains_are_disjoint_halves(monkeypatch):
       assert np.all(np.bincount(labels, minlength=10) > 0)
 
 
+def test_photo_bank_decodes_sklearns_sample_images():
+  from sklearn import datasets as sk_datasets  # pylint: disable=g-import-not-at-top
+  photos = data.two_domain._photo_bank()  # pylint: disable=protected-access
+  originals = sk_datasets.load_sample_images().images
+  assert len(photos) == len(originals) == 2
+  f = data.two_domain.PHOTO_DOWNSCALE
+  for photo, image in zip(photos, originals):
+    h, w = image.shape[0] // f * f, image.shape[1] // f * f
+    expected = (image[:h, :w].astype(np.float32) / 255.0).reshape(
+        h // f, f, w // f, f, 3).mean(axis=(1, 3))
+    np.testing.assert_array_equal(photo, expected)
+
+
 def test_digits_m_colour_domain():
   ds = data.load_dataset('digits_m', seed=0, image_size=16)
   b = ds.train['b']
