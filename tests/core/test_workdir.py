@@ -213,13 +213,14 @@ def test_apply_config_changes_writes_them_into_the_state(tmp_path, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('name', ['mixture', 'cyclegan'])
-def test_extending_a_decaying_schedule_rebuilds_it(name, tmp_path, capsys):
-  """Both configs decay to 0 at num_steps; a longer run must move on."""
+def test_extending_a_decaying_schedule_rebuilds_it(tmp_path, capsys):
+  """The mixture decays to 0 at num_steps; a longer run must move on. (The
+  state takes every injected hyperparameter of the new schedule, so the
+  CycleGAN's two tied decay points need only the identity test below.)"""
   workdir = str(tmp_path)
   short = loop.train_and_evaluate(
-      tiny_config(name, num_steps=4, sample_every=100), workdir)
-  longer = tiny_config(name, num_steps=8, sample_every=100)
+      tiny_config('mixture', num_steps=4, sample_every=100), workdir)
+  longer = tiny_config('mixture', num_steps=8, sample_every=100)
   extended = loop.train_and_evaluate(longer, workdir)
   out = capsys.readouterr().out
   assert ('the learning-rate schedule that follows num_steps is rebuilt for '
