@@ -266,7 +266,8 @@ class PoisonedG(vanilla.VanillaGAN):
 def test_nonfinite_parameters_are_never_saved(tmp_path, monkeypatch):
   monkeypatch.setitem(objectives.OBJECTIVES, 'vanilla', PoisonedG)
   workdir = str(tmp_path)
-  config = tiny_config('vanilla', num_steps=6, sample_every=100)
+  config = tiny_config('vanilla', num_steps=6, sample_every=100,
+                       checkpoint_every=2)
   with pytest.raises(errors.TrainingDivergedError) as e:
     loop.train_and_evaluate(config, workdir)
   message = str(e.value)
@@ -317,7 +318,7 @@ def corrupt(path, how):
 
 def six_steps(num_steps=6):
   return tiny_config('vanilla', num_steps=num_steps, sample_every=100,
-                     keep_checkpoints=10)
+                     checkpoint_every=2, keep_checkpoints=10)
 
 
 @pytest.fixture(scope='module')
@@ -363,13 +364,15 @@ def test_corrupt_latest_checkpoint_falls_back(how, whole_and_four_steps,
 def test_every_checkpoint_corrupt_is_one_line_and_nothing_moves(tmp_path,
                                                                  capfd):
   workdir = str(tmp_path)
-  loop.train_and_evaluate(tiny_config('vanilla', num_steps=4), workdir)
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=4, checkpoint_every=2),
+                          workdir)
   for step in (2, 4):
     corrupt(biggest_array_file(workdir, step), 'truncate')
   before = file_hashes(workdir)
   capfd.readouterr()
   with pytest.raises(errors.CheckpointError) as e:
-    loop.train_and_evaluate(tiny_config('vanilla', num_steps=6), workdir)
+    loop.train_and_evaluate(tiny_config('vanilla', num_steps=6, checkpoint_every=2),
+                            workdir)
   message = str(e.value)
   assert message.startswith('cannot read checkpoint step 4 in ')
   assert '(nor can steps 2)' in message and 'nothing was deleted' in message

@@ -113,7 +113,7 @@ def test_cyclegan_run_samples_and_evaluates(tmp_path):
   # subprocess: experiments.sample's flags are defined in this one).
   done = subprocess.run(
       [sys.executable, '-m', 'experiments.evaluate', f'--workdir={workdir}',
-       '--classifier_steps=30'], cwd=ROOT, capture_output=True, text=True,
+       '--classifier_steps=5'], cwd=ROOT, capture_output=True, text=True,
       check=False)
   assert done.returncode == 0, done.stderr
   assert 'label_preservation.a2b' in done.stdout
