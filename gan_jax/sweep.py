@@ -201,7 +201,7 @@ def write_results(rows, path):
 def plot_results(rows, keys, metric, path):
   """One panel per swept key: the metric of every run against its value."""
   from gan_jax import plotting  # pylint: disable=g-import-not-at-top
-  plt = plotting.plt
+  plt = plotting.pyplot()
   fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2),
                            squeeze=False)
   for ax, key in zip(axes[0], keys):

@@ -93,10 +93,6 @@ def check_positive(name, value):
     raise errors.ConfigError(f'{name} must be > 0, got {value!r}')
 
 
-def pyplot():
-  """matplotlib.pyplot, imported only when a figure is drawn."""
-  from gan_jax import plotting  # pylint: disable=g-import-not-at-top
-  return plotting.plt
 
 
 def discriminator_on(objective, d_params, x):

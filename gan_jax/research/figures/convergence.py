@@ -3,6 +3,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gan_jax import plotting
 from gan_jax.core import build
 from gan_jax.research import theory
 from gan_jax.research.figures import common
@@ -57,7 +58,7 @@ def convergence_1d_experiment(*, base_config, dataset='gauss1d',
 
 
 def plot_convergence_1d(path, result):
-  plt = common.pyplot()
+  plt = plotting.pyplot()
   steps = result['steps']
   fig, axes = plt.subplots(1, len(steps), figsize=(3.2 * len(steps), 3.2),
                            sharey=True, dpi=100)

@@ -9,9 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from gan_jax import plotting
 from gan_jax.models import mlp
 from gan_jax.research import theory
-from gan_jax.research.figures import common
 
 
 def fit_discriminators_on_grid(grid, p_data, p_gs, *, widths=(64, 64),
@@ -89,7 +89,7 @@ def optimal_discriminator_experiment(*, num_steps=3000, widths=(64, 64),
 
 
 def plot_optimal_discriminator(path, result):
-  plt = common.pyplot()
+  plt = plotting.pyplot()
   fig, ax = plt.subplots(figsize=(6.5, 4), dpi=100)
   grid = result['grid']
   ax.plot(grid, result['p_data'], 'k--', label='p_data')
@@ -160,7 +160,7 @@ def value_landscape_experiment(*, trained_mus=np.linspace(-4, 4, 9),
 
 
 def plot_value_landscape(path, result):
-  plt = common.pyplot()
+  plt = plotting.pyplot()
   fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=100)
   contour = left.contourf(result['mus'], result['sigmas'], result['optimal'],
                           levels=20, cmap='viridis')

@@ -10,6 +10,7 @@ import numpy as np
 import optax
 
 from gan_jax import losses
+from gan_jax import plotting
 from gan_jax.core import build
 from gan_jax.models import mlp
 from gan_jax.objectives import base
@@ -97,7 +98,7 @@ def vanishing_gradient_experiment(*, base_config, num_d_steps=300,
 
 
 def plot_vanishing_gradient(path, result):
-  plt = common.pyplot()
+  plt = plotting.pyplot()
   fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), dpi=100)
   d = result['d_values']
   left.loglog(d, np.abs(result['minimax_grad']), color='tab:red',
@@ -236,7 +237,7 @@ def instance_noise_experiment(*, stds=(0.0, 0.25, 0.5, 1.0), num_steps=2000,
 
 
 def plot_instance_noise(path, result):
-  plt = common.pyplot()
+  plt = plotting.pyplot()
   fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2), dpi=100)
   grid = result['grid']
   left.fill_between(grid, 0, result['p_real'] / result['p_real'].max(),

@@ -3,6 +3,7 @@ steps per G step) against coverage (k = 1)."""
 import jax
 import numpy as np
 
+from gan_jax import plotting
 from gan_jax.core import build
 from gan_jax.evaluation import mixtures
 from gan_jax.research.figures import common
@@ -59,7 +60,7 @@ def mode_collapse_experiment(*, base_config, runs, num_steps=4000,
 
 
 def plot_mode_collapse(path, result):
-  plt = common.pyplot()
+  plt = plotting.pyplot()
   runs, steps = result['runs'], result['steps']
   fig, axes = plt.subplots(len(runs), len(steps),
                            figsize=(2.6 * len(steps), 2.9 * len(runs)),

@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gan_jax import plotting
 from gan_jax.research.figures import common
 
 
@@ -52,7 +53,7 @@ def xy_game_experiment(*, learning_rate=0.1, num_steps=200, start=(1.0, 1.0)):
 
 
 def plot_xy_game(path, result):
-  plt = common.pyplot()
+  plt = plotting.pyplot()
   fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), dpi=100)
   styles = {'simultaneous': 'tab:red', 'alternating': 'tab:blue'}
   for name, color in styles.items():
