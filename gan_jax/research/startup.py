@@ -28,11 +28,18 @@ def timed(command, env):
   return seconds
 
 
+def cache_entries(cache):
+  """The programs in a compilation cache directory."""
+  return set(os.listdir(cache)) if os.path.isdir(cache) else set()
+
+
 def start_times(configs=DEFAULT_CONFIGS, *, num_steps=100, root=None,
                 commands=COMMANDS):
-  """Rows {config, command, cold_s, warm_s, warm_over_cold} for each of
-  `commands` (a subset of COMMANDS, in that order) of each config; `sample`
-  and `evaluate` read the workdir `run` wrote, so `run` always runs."""
+  """Rows {config, command, cold_s, warm_s, warm_over_cold, cold_compiled,
+  warm_compiled} for each of `commands` (a subset of COMMANDS, in that
+  order) of each config; `sample` and `evaluate` read the workdir `run`
+  wrote, so `run` always runs. *_compiled counts the programs the command
+  wrote to the cache: a warm command should write none."""
   for what in commands:
     if what not in COMMANDS:
       raise errors.choices_error('command', what, COMMANDS)
@@ -44,7 +51,7 @@ def start_times(configs=DEFAULT_CONFIGS, *, num_steps=100, root=None,
     env = {**os.environ, 'GAN_JAX_CACHE_DIR': cache}
     env = {k: v for k, v in env.items()
            if not k.startswith(('JAX_COMPILATION_CACHE', 'JAX_PERSISTENT'))}
-    seconds = {}
+    seconds, written = {}, {}
     for temperature in ('cold', 'warm'):
       workdir = os.path.join(root, f'{name}_{temperature}')
       shutil.rmtree(workdir, ignore_errors=True)
@@ -59,10 +66,14 @@ def start_times(configs=DEFAULT_CONFIGS, *, num_steps=100, root=None,
       }
       for what in COMMANDS:
         if what == 'run' or what in commands:
+          before = cache_entries(cache)
           seconds[(what, temperature)] = timed(
               [sys.executable, '-m', *argv[what]], env)
+          written[(what, temperature)] = len(cache_entries(cache) - before)
     for what in (c for c in COMMANDS if c in commands):
       cold, warm = seconds[(what, 'cold')], seconds[(what, 'warm')]
       rows.append({'config': name, 'command': what, 'cold_s': cold,
-                   'warm_s': warm, 'warm_over_cold': warm / cold})
+                   'warm_s': warm, 'warm_over_cold': warm / cold,
+                   'cold_compiled': written[(what, 'cold')],
+                   'warm_compiled': written[(what, 'warm')]})
   return rows

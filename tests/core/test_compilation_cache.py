@@ -1,15 +1,13 @@
-"""The persistent compilation cache: where it lives, how to turn it off."""
+"""The persistent compilation cache: where it lives, how to turn it off.
+
+That a new process loads every program the last one compiled is checked on
+the real entry point: tests/research/test_startup.py (a warm
+`experiments.run` writes nothing to the cache)."""
 import os
-import subprocess
-import sys
 
 import jax
-import pytest
 
 from gan_jax.core import compilation_cache
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
-    __file__))))
 
 
 def test_directory_follows_the_environment(monkeypatch, tmp_path):
@@ -35,27 +33,3 @@ def test_enable_after_import_updates_jax(tmp_path):
     assert jax.config.jax_persistent_cache_min_compile_time_secs == 0
   finally:
     jax.config.update('jax_compilation_cache_dir', before)
-
-
-@pytest.mark.slow
-def test_a_new_process_loads_what_the_last_one_compiled(tmp_path):
-  """Enabled before JAX's import (as the entry points do), the first process
-  writes the program and the second finds it."""
-  script = ('from gan_jax.core import compilation_cache as c; c.enable(); '
-            'import jax, jax.numpy as jnp; '
-            'print(float(jax.jit(lambda x: jnp.sin(x) * 3 + 1)(2.0)))')
-  env = {**os.environ, compilation_cache.ENV_VAR: str(tmp_path / 'xla'),
-         'PYTHONPATH': ROOT}
-  env = {k: v for k, v in env.items() if not k.startswith('JAX_PERSISTENT')
-         and k != 'JAX_COMPILATION_CACHE_DIR'}
-  outs, entries = [], []
-  for _ in range(2):
-    done = subprocess.run([sys.executable, '-c', script], env=env, cwd=ROOT,
-                          capture_output=True, text=True, check=True)
-    outs.append(done.stdout)
-    entries.append({e: os.path.getmtime(tmp_path / 'xla' / e)
-                    for e in os.listdir(tmp_path / 'xla')})
-  assert outs[0] == outs[1]
-  assert any('lambda' in e for e in entries[0]), entries[0]
-  # The second process compiled nothing new: it loaded every program.
-  assert entries[1] == entries[0]
