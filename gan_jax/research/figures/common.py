@@ -93,8 +93,6 @@ def check_positive(name, value):
     raise errors.ConfigError(f'{name} must be > 0, got {value!r}')
 
 
-
-
 def discriminator_on(objective, d_params, x):
   """D(x) = sigmoid(logit) for the objective's D, without dropout."""
   logits = objective.discriminator.apply(d_params, jnp.asarray(x), None,
