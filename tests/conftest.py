@@ -20,7 +20,7 @@ def tiny_config(name, **overrides):
   config.d_steps = min(config.d_steps, 2)  # WGAN-GP's 5 critic steps: 2.
   config.log_every = 2
   config.sample_every = 2
-  config.checkpoint_every = 4  # One checkpoint, at the end; tests that resume set 2.
+  config.checkpoint_every = 4  # Once, at the end; resume tests ask for 2.
   if 'g_widths' in config.model:
     config.model.g_widths = (32, 32)
     config.model.d_widths = (32, 32)

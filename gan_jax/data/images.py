@@ -63,8 +63,8 @@ def stratified_split(y, test_fraction, rng):
 def sklearn_data_path(*parts):
   """A file scikit-learn ships under sklearn/datasets/, found without
   importing sklearn.datasets (0.9-2 s of a run's start-up)."""
-  sklearn_dir = importlib.util.find_spec('sklearn').submodule_search_locations[0]
-  return os.path.join(sklearn_dir, 'datasets', *parts)
+  spec = importlib.util.find_spec('sklearn')
+  return os.path.join(spec.submodule_search_locations[0], 'datasets', *parts)
 
 
 @functools.cache

@@ -364,14 +364,15 @@ def test_corrupt_latest_checkpoint_falls_back(how, whole_and_four_steps,
 def test_every_checkpoint_corrupt_is_one_line_and_nothing_moves(tmp_path,
                                                                  capfd):
   workdir = str(tmp_path)
-  loop.train_and_evaluate(tiny_config('vanilla', num_steps=4, checkpoint_every=2),
+  every_two = {'checkpoint_every': 2}
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=4, **every_two),
                           workdir)
   for step in (2, 4):
     corrupt(biggest_array_file(workdir, step), 'truncate')
   before = file_hashes(workdir)
   capfd.readouterr()
   with pytest.raises(errors.CheckpointError) as e:
-    loop.train_and_evaluate(tiny_config('vanilla', num_steps=6, checkpoint_every=2),
+    loop.train_and_evaluate(tiny_config('vanilla', num_steps=6, **every_two),
                             workdir)
   message = str(e.value)
   assert message.startswith('cannot read checkpoint step 4 in ')
