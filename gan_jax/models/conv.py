@@ -2,8 +2,9 @@
 
 Sized from the image shape: G starts at a small spatial map and doubles it with
 stride-2 transposed convolutions until it reaches the image size; D mirrors it
-with stride-2 convolutions. Normalisation is LayerNorm in G and none in D, so
-the networks need no mutable batch statistics and stay pure functions.
+with stride-2 convolutions (models.layers: matmuls on the CPU). Normalisation
+is LayerNorm in G and none in D, so the networks need no mutable batch
+statistics and stay pure functions.
 """
 from typing import Sequence
 
@@ -11,6 +12,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from gan_jax.models import layers
 from gan_jax.models import spectral
 from gan_jax.models.mlp import aux_head
 from gan_jax.models.mlp import concat_one_hot
@@ -42,9 +44,10 @@ class ConvGenerator(nn.Module):
     h = nn.relu(nn.LayerNorm()(h.reshape((-1, start_h, start_w, features))))
     for i in range(ups):
       features = self.base_features * 2**max(ups - 2 - i, 0)
-      h = nn.ConvTranspose(features, (4, 4), strides=(2, 2), padding='SAME')(h)
+      h = layers.ConvTranspose(features, (4, 4), strides=(2, 2),
+                               padding='SAME')(h)
       h = nn.relu(nn.LayerNorm()(h))
-    return jnp.tanh(nn.Conv(channels, (3, 3), padding='SAME')(h))
+    return jnp.tanh(layers.Conv(channels, (3, 3), padding='SAME')(h))
 
 
 class ConvDiscriminator(nn.Module):

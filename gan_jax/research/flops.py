@@ -30,8 +30,10 @@ def _conv_flops(eqn):
   kernel_in = rhs[spec[1]]
   kernel_spatial = math.prod(rhs[d] for d in spec[2:])
   # Each output element is a dot over kernel_in * kernel_spatial inputs
-  # (kernel_in is already per group).
-  return 2 * math.prod(out) * kernel_in * kernel_spatial
+  # (kernel_in is already per group), less the zeros a transposed conv's
+  # dilated input puts under the kernel.
+  dilation = math.prod(eqn.params['lhs_dilation'])
+  return 2 * math.prod(out) * kernel_in * kernel_spatial // dilation
 
 
 def _sub_jaxprs(eqn):
