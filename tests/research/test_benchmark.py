@@ -1,9 +1,13 @@
-"""The benchmark's model setup (the seeds' MNIST MLP GAN) and its errors."""
+"""The benchmark's model setup (the seeds' MNIST MLP GAN, a conv config and
+its PyTorch twin's arguments) and its errors."""
 import jax
 import jax.numpy as jnp
 import pytest
 
+from configs import cyclegan
+from configs import dcgan
 from configs import vanilla
+from gan_jax import objectives
 from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import step as step_lib
@@ -51,3 +55,31 @@ def test_missing_torch_script_is_a_one_line_error(tmp_path):
                                    iters=1, repeats=1)
   with pytest.raises(errors.ConfigError, match='must be >= 1'):
     benchmark.run_benchmark(vanilla.get_config(), steps_per_call=0)
+
+
+@pytest.mark.slow
+def test_conv_benchmark_times_the_configs_networks_against_their_twin():
+  """A conv config is timed as it is (no seed-MLP override), its sizes are
+  reported, and its PyTorch twin gets the same architecture's arguments."""
+  config = dcgan.get_config()
+  config.model.base_features = 4
+  config.batch_size = 8
+  result = benchmark.run_benchmark(config, steps_per_call=2, repeats=1,
+                                   image_shape=(16, 16, 3))
+  assert result['model'] == 'dcgan' and 'fraction_of_peak' not in result
+  objective = objectives.make_objective(
+      config, base.DataSpec('image', (16, 16, 3)))
+  state = build.create_train_state(objective, config)
+  assert result['params_g'] == benchmark.num_params(state.g_params)
+  assert result['params_d'] > 0 and result['ms_per_step'] > 0
+  assert result['ms_per_step_unscanned'] > 0 and result['gflop_per_step'] > 0
+  script, args = benchmark.torch_arguments(config, (64, 64, 3))
+  assert script == benchmark.TORCH_REFERENCE
+  assert args[:5] == ['dcgan', '--size', '64', '--channels', '3']
+  assert args[args.index('--base') + 1] == '4'
+  cycle = cyclegan.get_config()
+  script, args = benchmark.torch_arguments(
+      cycle, {'a': (8, 8, 3), 'b': (8, 8, 3)})
+  assert args[0] == 'cyclegan'
+  assert args[args.index('--res_blocks') + 1] == str(
+      cycle.model.num_res_blocks)
