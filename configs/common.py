@@ -4,8 +4,46 @@ Each configs/<name>.py starts from `base_config()`, adds its model block and
 its objective's own fields, and holds only fields its code reads. The rules
 every field must satisfy are in gan_jax/core/config_rules.py (shared),
 gan_jax/models/__init__.py (model blocks) and each objective's CONFIG_RULES.
+
+Image configs also have real-data variants, chosen the big_vision way:
+`--config=configs/cgan.py:mnist5k` passes 'mnist5k' to `get_config(arg)`
+(ml_collections' config_flags), which applies `real_data` and its own sizes.
 """
 import ml_collections
+
+from gan_jax.core import errors
+
+# Variant (the text after ':' in --config=FILE:VARIANT) -> dataset.
+REAL_DATA = {
+    'mnist5k': 'mnist5k',  # 5,000 real MNIST digits, offline: pip install -e '.[mnist5k]'.
+    'mnist': 'mnist',      # tfds MNIST (60,000 / 10,000): '.[tfds]' and its data_dir.
+}
+
+
+def real_data(config, arg, datasets=None):
+  """Applies the real-data variant `arg` to `config`: its dataset at the
+  native 28x28. Returns the variant's name, or None for the plain config
+  (arg None: `--config=FILE` without ':'), leaving `config` as it is.
+
+  Args:
+    config: the config to change in place.
+    arg: get_config's argument: None or a key of `datasets`.
+    datasets: variant -> dataset for this config; default `REAL_DATA`.
+
+  Raises:
+    errors.ConfigError: one line listing the valid variants.
+  """
+  datasets = REAL_DATA if datasets is None else datasets
+  if arg is None:
+    return None
+  if arg not in datasets:
+    raise errors.ConfigError(
+        f'unknown config variant {arg!r}; valid: '
+        f'{", ".join(sorted(datasets))} (--config=FILE:VARIANT), or none '
+        '(--config=FILE)')
+  config.dataset = datasets[arg]   # The variant's real MNIST dataset.
+  config.data.image_size = 0       # Native 28x28.
+  return arg
 
 
 def base_config():

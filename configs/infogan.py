@@ -6,13 +6,23 @@ python -m experiments.evaluate --workdir=/tmp/infogan
 Expected: matched code accuracy about 0.89 (seed 0; the categorical code
 read as the digit class after the best one-to-one matching); about 90 s on
 2 CPU cores.
+
+Real 28x28 MNIST with the InfoGAN paper's conv D/Q (model 'dcgan'), z of 62,
+5,000 steps, 100 steps per call (`:mnist` reads tfds MNIST from
+--config.data.data_dir instead; configs/common.py, REAL_DATA):
+
+python -m experiments.run --config=configs/infogan.py:mnist5k --workdir=/tmp/infogan_mnist5k
+python -m experiments.evaluate --workdir=/tmp/infogan_mnist5k
+
+TODO(mnist5k): expected result/time: to be measured.
 """
 import ml_collections
 
 from configs import common
 
 
-def get_config():
+def get_config(arg=None):
+  """arg: None (digits) or a real-data variant: 'mnist5k' or 'mnist'."""
   config = common.add_instance_noise(common.base_config())
   config.objective = 'infogan'      # Chen et al. (2016): V(D, G) - lambda L_I(G, Q).
   config.dataset = 'digits'         # Offline; its labels are used only by evaluation.
@@ -30,4 +40,10 @@ def get_config():
   config.infogan.num_continuous = 2   # M continuous codes ~ U(-1, 1).
   config.infogan.mi_weight = 1.0      # lambda on the mutual-information bound L_I.
   config.infogan.continuous_weight = 0.1  # Weight of the continuous codes' term inside L_I (the paper also weights them less).
+
+  if common.real_data(config, arg):  # Real 28x28 MNIST digits.
+    config.num_steps = 5000         # Training iterations on real MNIST.
+    config.model = common.dcgan_model()  # Conv G and D/Q (D: conv 64, 128), near the paper's MNIST networks.
+    config.model.latent_dim = 62    # Size of the incompressible noise z (the paper's MNIST size).
+    config.steps_per_call = 100     # Iterations per jitted lax.scan call.
   return config

@@ -51,6 +51,30 @@ def config_load_problem(e):
   return detail
 
 
+def config_call_problem(e):
+  """For absl's error on a --config flag whose get_config(arg) raised a user
+  error (an unknown ':VARIANT': a GanJaxError; a variant given to a config
+  without any), that one line; else None (a bug keeps its traceback text)."""
+  chain, seen = [], e
+  while seen is not None and seen not in chain:
+    chain.append(seen)
+    seen = seen.__cause__ or seen.__context__
+  if not any(str(x).startswith('Error whilst parsing config file')
+             for x in chain):
+    return None
+  raised = chain[-1]  # What get_config (or the call itself) raised.
+  # absl's message: 'flag --config=FILE:VARIANT: Error whilst parsing ...'.
+  given = str(e).removeprefix('flag ').partition(': ')[0]
+  if isinstance(raised, errors.GanJaxError):
+    return f'{given}: {raised}'
+  if (isinstance(raised, TypeError)
+      and str(raised).startswith('get_config() takes 0 positional')):
+    path, _, variant = given.partition('=')[2].partition(':')
+    return (f'{given}: {path} has no variants (its get_config() takes no '
+            f"argument); drop ':{variant}'")
+  return None
+
+
 def load_config_flags():
   """Loads every --config-style flag now, so a missing or broken config file
   fails while flags are parsed (ml_collections loads it lazily)."""
@@ -73,6 +97,9 @@ def parse_flags(argv):
   try:
     rest = flags.FLAGS(argv)
   except flags.Error as e:
+    problem = config_call_problem(e)
+    if problem:
+      fail(problem)
     fail(f'{str(e).rstrip(".")}; see --helpshort')
   except (AttributeError, KeyError) as e:
     if str(e).startswith('module '):  # The config file itself.

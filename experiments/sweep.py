@@ -32,6 +32,8 @@ cli.define_distributed_flags()
 
 
 def load_sweep(path):
+  # A variant (--config=FILE:VARIANT) chooses get_config's fields, not points.
+  path = path.partition(':')[0]
   spec = importlib.util.spec_from_file_location('sweep_config', path)
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)

@@ -12,8 +12,11 @@ compilation_cache.enable()
 
 
 def tiny_config(name, **overrides):
-  """configs/<name>.py shrunk to a few steps of small networks."""
-  config = importlib.import_module(f'configs.{name}').get_config()
+  """configs/<name>.py shrunk to a few steps of small networks; 'name:arg'
+  takes a variant, as --config=configs/name.py:arg does."""
+  name, colon, arg = name.partition(':')
+  config = importlib.import_module(f'configs.{name}').get_config(
+      *([arg] if colon else []))
   config.num_steps = 4
   config.batch_size = 16
   config.steps_per_call = min(config.steps_per_call, 2)  # 1: conv configs.

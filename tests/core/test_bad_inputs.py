@@ -104,6 +104,12 @@ def run_cases(tmp):
       (['--config=configs/common.py', f'--workdir={tmp}/w2'],
        "a --config file cannot be loaded: module 'config_config' has no "
        "attribute 'get_config'"),
+      (['--config=configs/cgan.py:mnist6k', f'--workdir={tmp}/w2'],
+       "--config=configs/cgan.py:mnist6k: unknown config variant 'mnist6k'; "
+       'valid: mnist, mnist5k (--config=FILE:VARIANT), or none'),
+      (['--config=configs/mixture.py:mnist5k', f'--workdir={tmp}/w2'],
+       '--config=configs/mixture.py:mnist5k: configs/mixture.py has no '
+       "variants (its get_config() takes no argument); drop ':mnist5k'"),
       ([*RUN, f'--workdir={tmp}/w3', '--config.batch_sizee=3'],
        "a --config override names no config field: 'batch_sizee' Did you "
        'mean "batch_size"'),

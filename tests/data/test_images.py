@@ -149,8 +149,8 @@ def test_tfds_not_installed_names_the_extra(monkeypatch, name):
   msg = str(info.value)
   assert msg == (
       f"dataset {name!r} needs tensorflow-datasets: pip install -e "
-      "'.[tfds]' (or use an offline dataset: digits, digits_m, ring8, "
-      "grid25, gauss1d, mixture1d)")
+      "'.[tfds]' (or use an offline dataset: digits, digits_m, mnist5k, "
+      "mnist5k_m, ring8, grid25, gauss1d, mixture1d)")
 
 
 def test_tfds_broken_install_says_why(monkeypatch):
