@@ -139,9 +139,9 @@ def make_chunk_fn(objective, mesh=None):
     batches = {f: data[f][indices[f]] for f in indices}
     with parallel.step_mesh(mesh):
       if jax.tree.leaves(batches)[0].shape[0] == 1:
-        # XLA:CPU runs convolutions inside a loop body several times slower
-        # (jax-ml/jax#12868; 3-4x for the conv configs, docs/speed.md), so
-        # a one-step chunk is the step, unlooped: they set steps_per_call=1.
+        # A one-step chunk is the step itself, not a scan of length one
+        # (XLA's own convolutions run slower inside a loop on the CPU,
+        # jax-ml/jax#12868; models.layers avoids them there).
         state, metrics = train_step(state, jax.tree.map(lambda a: a[0],
                                                         batches))
         return state, jax.tree.map(lambda m: m[None], metrics)
