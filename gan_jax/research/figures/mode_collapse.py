@@ -105,4 +105,6 @@ def mode_collapse_claims(r):
 
 FULL = dict(runs=RUNS, num_steps=4000,
             snapshot_steps=(0, 500, 1000, 2000, 3000))
-QUICK = dict(runs=RUNS, num_steps=1000, snapshot_steps=(0, 500, 1000))
+# k=1 reaches 8 modes between steps 1,000 and 2,000 (2 at 1,000 on the
+# 2026-12-04 VM, whose float rounding differs from the one this was tuned on).
+QUICK = dict(runs=RUNS, num_steps=2000, snapshot_steps=(0, 1000, 2000))
