@@ -8,6 +8,7 @@ main can take a workdir's lock before JAX's import time (experiments.run).
 """
 import functools
 import os
+import signal
 import sys
 
 from absl import app
@@ -16,6 +17,7 @@ from absl import logging
 
 from gan_jax.core import compilation_cache
 from gan_jax.core import errors
+from gan_jax.core import preemption
 
 USER_ERROR = 2
 
@@ -26,18 +28,34 @@ def fail(text):
   sys.exit(USER_ERROR)
 
 
+def stop(reason, signum):
+  """Prints why the command stopped (one line) and exits 128 + signum."""
+  text = str(reason) or f'interrupted by {preemption.signal_name(signum)}'
+  print(text, file=sys.stderr, flush=True)
+  sys.exit(128 + signum)
+
+
 def main_with_user_errors(main):
-  """Wraps an absl main so a GanJaxError prints 'error: ...' and exits 2."""
+  """Wraps an absl main so a GanJaxError prints 'error: ...' and exits 2,
+  and SIGTERM/SIGINT print one line and exit 128 + the signal number:
+  training first saves a checkpoint at the end of its chunk
+  (gan_jax.core.preemption), anything else stops at once."""
 
   @functools.wraps(main)
   def wrapped(argv):
     if not flags.FLAGS['verbosity'].present:
       logging.set_verbosity(logging.WARNING)  # Orbax's INFO lines drown progress.
-    print(compilation_cache.describe(compilation_cache.enable()), flush=True)
     try:
-      return main(argv)
+      with preemption.handle_signals():
+        print(compilation_cache.describe(compilation_cache.enable()),
+              flush=True)
+        return main(argv)
     except errors.GanJaxError as e:
       fail(e)
+    except preemption.Stopped as e:
+      stop(e, e.signum)
+    except KeyboardInterrupt as e:  # preemption.Interrupted, or Ctrl-C.
+      stop(e, getattr(e, 'signum', signal.SIGINT))
 
   return wrapped
 
@@ -88,7 +106,10 @@ def parse_flags(argv):
 
 
 def run(main):
-  app.run(main_with_user_errors(main), flags_parser=parse_flags)
+  try:
+    app.run(main_with_user_errors(main), flags_parser=parse_flags)
+  except KeyboardInterrupt as e:  # While flags and the config file load.
+    stop(e, signal.SIGINT)
 
 
 def call(main, argv):

@@ -210,8 +210,9 @@ class CheckpointStore:
   def digest_path(self, step):
     return os.path.join(self.digests, f'{step}.json')
 
-  def save(self, state):
-    """Saves a finite state (a non-finite one raises: it is never written)."""
+  def save(self, state, metadata=None):
+    """Saves a finite state (a non-finite one raises: it is never written)
+    with `metadata` (a JSON-able dict) beside it, committed together."""
     step = int(jax.device_get(state.step))
     unreadable = [s for s, _ in self.skipped]
     if step in self.manager.all_steps():
@@ -226,7 +227,18 @@ class CheckpointStore:
     if self.primary:
       write_json_atomic(self.digest_path(step), digest(payload))
       self.prune_digests(step)
-    self.manager.save(step, args=ocp.args.StandardSave(payload))
+    self.manager.save(step, args=ocp.args.StandardSave(payload),
+                      custom_metadata=metadata or {})
+
+  def metadata(self, step):
+    """The metadata saved with checkpoint `step` ({} when it has none, as
+    checkpoints written before it was recorded, or cannot be read)."""
+    try:
+      with quiet(collect=False):
+        found = self.manager.metadata(step).custom_metadata
+    except Exception:  # pylint: disable=broad-except
+      return {}
+    return dict(found) if isinstance(found, dict) else {}
 
   def prune_digests(self, saving=None):
     """Drops the digests of checkpoints orbax's keep-last-N policy removed."""

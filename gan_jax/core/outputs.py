@@ -136,6 +136,35 @@ def clock(seconds):
   return str(datetime.timedelta(seconds=int(round(seconds))))
 
 
+def window_record(window, i, size):
+  """Member i's metrics of the steps in `window` (the chunks since the last
+  progress line), as JSON: one list per metric, one value per step."""
+  merged = {k: np.concatenate([np.atleast_1d(m[k] if size == 1 else m[k][i])
+                               for m in window]) for k in window[0]}
+  return {'dtypes': {k: str(v.dtype) for k, v in merged.items()},
+          'values': {k: v.tolist() for k, v in merged.items()}}
+
+
+def resumed_window(metadata, step):
+  """The logging window the checkpoints at `step` recorded, as one chunk of
+  metrics (stacked over members), or [] when one of them has none."""
+  records = [m.get('log_window') for m in metadata]
+  if not all(records) or not records:
+    return []
+  try:
+    members = [{k: np.asarray(r['values'][k], dtype=r['dtypes'][k])
+                for k in r['values']} for r in records]
+    lengths = {len(v) for m in members for v in m.values()}
+    if len(lengths) != 1 or lengths.pop() > step or (
+        len({tuple(sorted(m)) for m in members}) != 1):
+      return []
+  except (KeyError, TypeError, ValueError):
+    return []  # Not what save_checkpoints writes: log as if none.
+  if len(members) == 1:
+    return members
+  return [{k: np.stack([m[k] for m in members]) for k in members[0]}]
+
+
 class RunOutputs:
   """The outputs of P runs trained side by side, one workdir each."""
 
@@ -148,6 +177,7 @@ class RunOutputs:
     self.primary = parallel.is_primary()
     self.verbose = verbose and self.primary
     self.writers, self.stores, self.templates = None, [], None
+    self.restored_metadata = [{} for _ in runs]
     for workdir in self.workdirs:
       check_workdir_writable(workdir)
     # Before any work; multi-host: process 0 alone.
@@ -176,6 +206,7 @@ class RunOutputs:
       state = template
       if store.all_steps():
         state = store.restore(template)
+        self.restored_metadata[len(out)] = store.metadata(int(state.step))
         if store.skipped:
           self.say(f'{workdir}: {store.skipped_note(int(state.step))}')
         # The config's learning rates, decay points and hparams, whether it
@@ -229,12 +260,12 @@ class RunOutputs:
                  '(logged after the last checkpoint)')
     self.started = self.window_start = time.perf_counter()
     self.first_step = self.window_first_step = step
-    self.window = []
+    self.window = resumed_window(self.restored_metadata, step)
 
   def after_chunk(self, step, metrics, members, value):
     """Logs, samples and checkpoints at the boundaries `step` reached;
     `members(value)` gives the member states when something needs them."""
-    config, size = self.config, len(self.runs)
+    config = self.config
     self.window.append(metrics)
     end = step == config.num_steps
     if step % config.log_every == 0 or end:
@@ -245,10 +276,18 @@ class RunOutputs:
       for run, state, workdir in zip(self.runs, states, self.workdirs):
         write_sample_grid(run.objective, state, run.config, workdir, step)
     if step % config.checkpoint_every == 0 or end:
-      states = members(value) if states is None else states
-      for store, state in zip(self.stores, states):
-        store.save(state)  # Collective: every process takes part.
-    del size
+      self.save_checkpoints(members(value) if states is None else states)
+
+  def save_checkpoints(self, states):
+    """Saves each member's state (a no-op for a step saved already), with
+    the config it was trained with and the metrics logged at its next
+    progress line so far, so a resumed run logs what this one would have."""
+    for i, (run, store, state) in enumerate(zip(self.runs, self.stores,
+                                                states)):
+      metadata = {'config': json.loads(run.config.to_json_best_effort())}
+      if self.window:
+        metadata['log_window'] = window_record(self.window, i, len(self.runs))
+      store.save(state, metadata=metadata)  # Collective: every process.
 
   def log(self, step):
     now = time.perf_counter()

@@ -6,7 +6,10 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
+import struct
 import subprocess
 import sys
 import time
@@ -26,7 +29,9 @@ from gan_jax.core import lock
 from gan_jax.core import loop
 from gan_jax.core import outputs
 from gan_jax.core import parallel
+from gan_jax.core import preemption
 from gan_jax.objectives import vanilla
+from gan_jax.research import fault_injection
 from tests.conftest import tiny_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
@@ -53,6 +58,42 @@ def biggest_array_file(workdir, step):
 def read_steps(workdir):
   with open(os.path.join(workdir, 'metrics.jsonl')) as f:
     return [json.loads(line)['step'] for line in f]
+
+
+def tensorboard_scalars(workdir):
+  """{(tag, step): value} as TensorBoard shows tb/: its event files in order,
+  each SessionLog START at step s hiding the earlier events at steps >= s
+  (the purge a resumed run asks for)."""
+  from tensorboardX.proto import event_pb2  # pylint: disable=g-import-not-at-top
+  shown = {}
+  for path in sorted(glob.glob(os.path.join(workdir, 'tb', '*tfevents*'))):
+    with open(path, 'rb') as f:
+      data = f.read()
+    offset = 0
+    while offset + 12 <= len(data):
+      (length,) = struct.unpack('<Q', data[offset:offset + 8])
+      record = data[offset + 12:offset + 12 + length]
+      if len(record) < length:
+        break  # A record cut by a kill: TensorBoard stops there too.
+      offset += 12 + length + 4
+      event = event_pb2.Event.FromString(record)
+      if event.session_log.status == event.session_log.START:
+        shown = {k: v for k, v in shown.items() if k[1] < event.step}
+      for value in event.summary.value:
+        shown[(value.tag, event.step)] = value.simple_value
+  return shown
+
+
+def metrics_scalars(workdir):
+  """{(tag, step): value} of metrics.jsonl, as float32 (TensorBoard's)."""
+  out = {}
+  with open(os.path.join(workdir, 'metrics.jsonl')) as f:
+    for line in f:
+      entry = json.loads(line)
+      for tag, value in entry.items():
+        if tag != 'step':
+          out[(tag, entry['step'])] = float(np.float32(value))
+  return out
 
 
 # ----------------------------------------------------------------------------
@@ -461,3 +502,132 @@ def test_identity_compare_names_tied_fields(tmp_path):
   assert explicit.other == ['optimizer.decay_steps']
   with pytest.raises(errors.ConfigError, match='optimizer.decay_steps 2 -> 4'):
     identity.check(explicit, str(tmp_path))
+
+
+# ----------------------------------------------------------------------------
+# Preemption: SIGTERM / SIGINT stop at the chunk end, resume identically.
+
+
+def signal_at(monkeypatch, step, signum=signal.SIGTERM):
+  """Sends this process `signum` as the loop finishes the chunk ending at
+  `step` (after its outputs), as a scheduler's SIGTERM would."""
+  real = outputs.RunOutputs.after_chunk
+
+  def after_chunk(self, at, *args):
+    real(self, at, *args)
+    if at == step:
+      os.kill(os.getpid(), signum)
+
+  monkeypatch.setattr(outputs.RunOutputs, 'after_chunk', after_chunk)
+
+
+def without_rate(workdir):
+  return fault_injection.metrics(workdir)
+
+
+def test_a_signal_outside_training_interrupts_at_once():
+  with preemption.handle_signals():
+    with pytest.raises(preemption.Interrupted, match='interrupted by SIGINT'):
+      os.kill(os.getpid(), signal.SIGINT)
+      time.sleep(5)
+    with preemption.stoppable():
+      os.kill(os.getpid(), signal.SIGTERM)
+      time.sleep(0.01)  # Recorded, not raised.
+      assert preemption.requested() == signal.SIGTERM
+      # A second signal would take the default action: exit at once.
+      assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+      assert signal.getsignal(signal.SIGINT) == signal.SIG_DFL
+  assert preemption.requested() == 0
+  assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.slow
+def test_sigterm_saves_the_chunk_end_and_the_rerun_is_identical(
+    tmp_path, monkeypatch):
+  config = tiny_config('mixture', num_steps=8, log_every=4, steps_per_call=1,
+                       checkpoint_every=8, sample_every=100)
+  whole = loop.train_and_evaluate(config, str(tmp_path / 'whole'))
+  workdir = str(tmp_path / 'stopped')
+  signal_at(monkeypatch, 3)  # Mid-window: the log line comes at step 4.
+  with preemption.handle_signals():
+    with pytest.raises(preemption.Stopped) as e:
+      loop.train_and_evaluate(config, workdir)
+  assert str(e.value) == ('stopped at step 3 by SIGTERM; rerun the same '
+                          'command to resume')
+  assert e.value.signum == signal.SIGTERM
+  assert os.listdir(os.path.join(workdir, 'checkpoints')) == ['3']
+  assert not os.path.exists(os.path.join(workdir, '.lock'))
+  monkeypatch.undo()
+  resumed = loop.train_and_evaluate(config, workdir)
+  chex.assert_trees_all_equal(whole.payload(), resumed.payload())
+  # The step-4 line averages steps 1-4 as the uninterrupted run's does.
+  assert without_rate(workdir) == without_rate(str(tmp_path / 'whole'))
+
+
+# configs/mixture.py, tiny: a few seconds of training in a real process.
+MIXTURE = ['--config=configs/mixture.py', '--config.num_steps=1000',
+           '--config.log_every=100', '--config.steps_per_call=10',
+           '--config.checkpoint_every=100', '--config.sample_every=100000',
+           '--config.batch_size=16', '--config.data.num_points=512',
+           '--config.model.g_widths=(32,32)', '--config.model.d_widths=(32,32)']
+
+
+def run_command(workdir, *extra):
+  return [sys.executable, '-m', 'experiments.run', *MIXTURE, *extra,
+          f'--workdir={workdir}']
+
+
+def run_to_end(argv):
+  result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, check=False)
+  assert result.returncode == 0, result.stderr[-3000:]
+  return result.stdout
+
+
+@pytest.mark.slow
+def test_sigterm_in_a_real_process_resumes_bit_identically(tmp_path):
+  stopped, whole = str(tmp_path / 'stopped'), str(tmp_path / 'whole')
+  # Checkpoints every 1000 steps: the stop saves the one it resumes from.
+  argv = run_command(stopped, '--config.checkpoint_every=1000')
+  process = fault_injection.Process(argv)
+  assert process.when('step 100/1000') is not None
+  process.popen.send_signal(signal.SIGTERM)
+  assert process.wait() == 128 + signal.SIGTERM
+  out, err = process.text()
+  match = re.fullmatch(r'stopped at step (\d+) by SIGTERM; rerun the same '
+                       r'command to resume', err)
+  assert match, err  # One line on stderr, no traceback.
+  step = int(match.group(1))
+  assert 100 <= step < 1000 and f'step {step + 100}/' not in out
+  assert os.listdir(os.path.join(stopped, 'checkpoints')) == [str(step)]
+  assert not os.path.exists(os.path.join(stopped, '.lock'))
+  # Metrics and TensorBoard flushed: TensorBoard shows what the file holds.
+  assert tensorboard_scalars(stopped) == metrics_scalars(stopped)
+  out = run_to_end(argv)
+  assert f'Resuming from checkpoint at step {step} in ' in out
+  run_to_end(run_command(whole, '--config.checkpoint_every=1000'))
+  assert not fault_injection.leaf_differences(
+      fault_injection.final_state(whole), fault_injection.final_state(stopped))
+  assert fault_injection.metrics(stopped) == fault_injection.metrics(whole)
+  assert tensorboard_scalars(stopped) == metrics_scalars(stopped)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('module', ['experiments.sample',
+                                    'experiments.evaluate'])
+def test_sigint_stops_sample_and_evaluate_with_one_line(module, tmp_path):
+  workdir = str(tmp_path / 'run')
+  # Long enough a DRS calibration that the signal lands during the work.
+  loop.train_and_evaluate(tiny_config(
+      'mixture', num_steps=2, **{'rejection.calibration_steps': 50_000}),
+                          workdir)
+  output = ([f'--output={tmp_path / "out.npz"}'] if module.endswith('sample')
+            else [])
+  process = fault_injection.Process(
+      [sys.executable, '-m', module, f'--workdir={workdir}', *output])
+  assert process.when('XLA compilation cache') is not None
+  process.popen.send_signal(signal.SIGINT)
+  assert process.wait() == 128 + signal.SIGINT
+  assert process.text()[1] == 'interrupted by SIGINT'
+  assert not os.path.exists(tmp_path / 'out.npz')
+  assert not os.path.exists(os.path.join(workdir, 'eval.json'))
