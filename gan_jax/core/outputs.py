@@ -80,7 +80,9 @@ class MetricWriter:
 
   Starting at `step`, entries past it are dropped: the JSON lines are
   rewritten and TensorBoard is given purge_step=step + 1, so a resumed run
-  never shows a step twice.
+  never shows a step twice. TensorBoard is flushed at every checkpoint, so
+  it holds every step up to the one a rerun resumes from: after a kill and a
+  rerun, it shows what metrics.jsonl holds.
   """
 
   def __init__(self, workdir, step=0):
@@ -99,6 +101,11 @@ class MetricWriter:
       f.write(json.dumps({'step': step, **scalars}) + '\n')
     for name, value in scalars.items():
       self.tb.add_scalar(name, value, step)
+
+  def flush(self):
+    """Writes TensorBoard's queued events out: at every checkpoint, so that
+    after a kill TensorBoard holds every step a rerun resumes past."""
+    self.tb.flush()
 
   def close(self):
     self.tb.close()
@@ -282,6 +289,8 @@ class RunOutputs:
     """Saves each member's state (a no-op for a step saved already), with
     the config it was trained with and the metrics logged at its next
     progress line so far, so a resumed run logs what this one would have."""
+    for writer in self.writers or ():
+      writer.flush()
     for i, (run, store, state) in enumerate(zip(self.runs, self.stores,
                                                 states)):
       metadata = {'config': json.loads(run.config.to_json_best_effort())}

@@ -613,6 +613,27 @@ def test_sigterm_in_a_real_process_resumes_bit_identically(tmp_path):
 
 
 @pytest.mark.slow
+def test_tensorboard_matches_metrics_after_a_kill(tmp_path):
+  workdir = str(tmp_path)
+  process = fault_injection.Process(run_command(workdir))
+  assert process.when('step 100/1000') is not None
+  deadline = time.perf_counter() + 60
+  while not fault_injection.checkpoint_steps(workdir):  # One committed.
+    assert time.perf_counter() < deadline
+    time.sleep(0.01)
+  assert process.kill()  # kill -9: TensorBoard's queue is lost.
+  newest = max(fault_injection.checkpoint_steps(workdir))
+  assert newest < 1000
+  shown, logged = tensorboard_scalars(workdir), metrics_scalars(workdir)
+  # Every step a rerun keeps (up to the newest checkpoint) is on disk.
+  assert {k: v for k, v in logged.items() if k[1] <= newest}.items() <= (
+      shown.items())
+  run_to_end(run_command(workdir))
+  assert tensorboard_scalars(workdir) == metrics_scalars(workdir)
+  assert max(step for _, step in metrics_scalars(workdir)) == 1000
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize('module', ['experiments.sample',
                                     'experiments.evaluate'])
 def test_sigint_stops_sample_and_evaluate_with_one_line(module, tmp_path):
