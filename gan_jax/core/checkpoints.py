@@ -313,24 +313,12 @@ class CheckpointStore:
   def restore(self, template_state, step=None):
     """template_state with its pytree fields read from the newest usable
     checkpoint (or from `step`); the newer ones skipped are in `skipped`."""
-    self.skipped = []
     steps = self.all_steps() if step is None else [step]
     if not steps:
       raise errors.CheckpointError(
           f'no checkpoint in {self.directory}; train first with '
           'python -m experiments.run --config=... --workdir=...')
-    for s in reversed(steps):
-      try:
-        return self.probe(template_state, s)
-      except errors.CheckpointError as e:
-        self.skipped.append((s, str(e)))
-    newest, reason = self.skipped[0]
-    others = (f' (nor can steps {", ".join(str(s) for s, _ in self.skipped[1:])})'
-              if len(self.skipped) > 1 else '')
-    raise errors.CheckpointError(
-        f'cannot read checkpoint step {newest} in {self.directory} '
-        f'({reason}){others}; nothing was deleted: move the checkpoints '
-        'aside to start over, or use the config they were written with')
+    return restore_newest([self], [template_state], steps)[0]
 
   def skipped_note(self, restored_step):
     return ' '.join(
@@ -366,3 +354,44 @@ class CheckpointStore:
       self.prune_digests()
     with quiet(collect=False):
       self.manager.close()
+
+
+def restore_newest(stores, templates, steps):
+  """Each store's state at the newest of `steps` that every store can
+  restore (it reads, matches its digest, is finite). Each store's `skipped`
+  lists the newer steps it could not restore, and why; raises a one-line
+  CheckpointError, deleting nothing, when no step restores in every store."""
+  for store in stores:
+    store.skipped = []
+  failed = []  # (step, store, reason), newest first.
+  for step in sorted(steps, reverse=True):
+    states = []
+    for store, template in zip(stores, templates):
+      try:
+        states.append(store.probe(template, step))
+      except errors.CheckpointError as e:
+        store.skipped.append((step, str(e)))
+        failed.append((step, store, str(e)))
+        break
+    if len(states) == len(stores):
+      return states
+  step, store, reason = failed[0]
+  others = sorted({s for s, _, _ in failed[1:]}, reverse=True)
+  others = (f' (nor can steps {", ".join(str(s) for s in others)})'
+            if others else '')
+  raise errors.CheckpointError(
+      f'cannot read checkpoint step {step} in {store.directory} '
+      f'({reason}){others}; nothing was deleted: move the checkpoints '
+      'aside to start over, or use the config they were written with')
+
+
+def restore_together(stores, templates):
+  """The states of a population (one store each) at the newest step every
+  member holds and can restore, or None when the members share no step (a
+  kill can land between two members' saves): then they start afresh."""
+  shared = set.intersection(*(set(store.all_steps()) for store in stores))
+  if not shared:
+    for store in stores:
+      store.skipped = []
+    return None
+  return restore_newest(stores, templates, shared)

@@ -192,12 +192,7 @@ def train_population(runs, outs, mesh, config, snapshot_steps, on_snapshot):
     states = [parallel.replicate(states[0], mesh)]
   if outs is not None:
     states = outs.restore(states)
-  steps = {int(s.step) for s in states}
-  if len(steps) > 1:
-    raise errors.ConfigError(
-        f'the population members resume from different steps '
-        f'{sorted(steps)}; run this sweep with --mode=sequential')
-  step = steps.pop()
+  step = int(states[0].step)  # The members restore the same step.
   if step >= config.num_steps:
     if outs is not None:
       outs.nothing_to_do(step)

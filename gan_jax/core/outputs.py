@@ -206,24 +206,33 @@ class RunOutputs:
       print(text, flush=True)
 
   def restore(self, states):
-    """Each member from its newest usable checkpoint (the fresh state when
-    it has none), with the config's hyperparameters written into it."""
-    self.templates, out = list(states), []
-    for template, store, workdir in zip(states, self.stores, self.workdirs):
-      state = template
-      if store.all_steps():
-        state = store.restore(template)
-        self.restored_metadata[len(out)] = store.metadata(int(state.step))
-        if store.skipped:
-          self.say(f'{workdir}: {store.skipped_note(int(state.step))}')
-        # The config's learning rates, decay points and hparams, whether it
-        # changed them now or an earlier rerun did (a fallback can restore
-        # a checkpoint older than that change); a no-op otherwise.
-        state = identity.apply_to_state(state, template)
-        if len(self.runs) == 1:
-          self.say(f'Resuming from checkpoint at step {int(state.step)} in '
-                   f'{workdir}')
-      out.append(state)
+    """The members from the newest step every one of them can restore (the
+    fresh states when they share none), with the config's hyperparameters
+    written into each."""
+    self.templates = list(states)
+    restored = checkpoints.restore_together(self.stores, states)
+    if restored is None:
+      if any(store.all_steps() for store in self.stores):
+        self.say('No checkpoint step is held by every run of the population; '
+                 'training all from step 0')
+      return list(states)
+    step = int(restored[0].step)
+    out = []
+    for i, (state, template, store, workdir) in enumerate(zip(
+        restored, states, self.stores, self.workdirs)):
+      self.restored_metadata[i] = store.metadata(step)
+      if store.skipped:
+        self.say(f'{workdir}: {store.skipped_note(step)}')
+      # The config's learning rates, decay points and hparams, whether it
+      # changed them now or an earlier rerun did (a fallback can restore
+      # a checkpoint older than that change); a no-op otherwise.
+      out.append(identity.apply_to_state(state, template))
+    if len(self.runs) == 1:
+      self.say(f'Resuming from checkpoint at step {step} in '
+               f'{self.workdirs[0]}')
+    elif any(store.all_steps()[-1] > step for store in self.stores):
+      self.say(f'Resuming {len(self.runs)} runs from step {step}, the newest '
+               'step every one of them can restore')
     return out
 
   def last_checkpoint(self, i):

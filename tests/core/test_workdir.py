@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from gan_jax import objectives
+from gan_jax import sweep
 from gan_jax.core import build
 from gan_jax.core import checkpoints
 from gan_jax.core import errors
@@ -652,3 +653,68 @@ def test_sigint_stops_sample_and_evaluate_with_one_line(module, tmp_path):
   assert process.text()[1] == 'interrupted by SIGINT'
   assert not os.path.exists(tmp_path / 'out.npz')
   assert not os.path.exists(os.path.join(workdir, 'eval.json'))
+
+
+POINTS = [{'seed': 0, 'optimizer.d_learning_rate': 1e-3},
+          {'seed': 1, 'optimizer.d_learning_rate': 3e-4}]
+
+
+def sweep_config():
+  return tiny_config('mixture', num_steps=6, log_every=3, steps_per_call=1,
+                     checkpoint_every=2, keep_checkpoints=10,
+                     sample_every=100)
+
+
+def assert_sweeps_identical(a, b):
+  """Every point bit-identical, and the same results.csv."""
+  for name, _, _ in sweep.expand(sweep_config(), POINTS):
+    chex.assert_trees_all_equal(
+        fault_injection.final_state(os.path.join(a, name)),
+        fault_injection.final_state(os.path.join(b, name)))
+    assert (fault_injection.metrics(os.path.join(a, name))
+            == fault_injection.metrics(os.path.join(b, name)))
+  with open(os.path.join(a, 'results.csv')) as fa, open(
+      os.path.join(b, 'results.csv')) as fb:
+    assert fa.read() == fb.read()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('mode', sweep.MODES)
+def test_a_stopped_sweep_reruns_to_the_uninterrupted_result(
+    mode, tmp_path, monkeypatch):
+  whole, stopped = str(tmp_path / 'whole'), str(tmp_path / 'stopped')
+  sweep.run_sweep(sweep_config(), POINTS, whole, mode=mode)
+  signal_at(monkeypatch, 3)  # Sequential: in the first point.
+  with preemption.handle_signals():
+    with pytest.raises(preemption.Stopped, match='stopped at step 3 by '):
+      sweep.run_sweep(sweep_config(), POINTS, stopped, mode=mode)
+  assert not os.path.exists(os.path.join(stopped, 'results.csv'))
+  monkeypatch.undo()
+  sweep.run_sweep(sweep_config(), POINTS, stopped, mode=mode)
+  assert_sweeps_identical(whole, stopped)
+
+
+@pytest.mark.slow
+def test_a_population_resumes_from_the_newest_step_all_members_hold(
+    tmp_path, monkeypatch, capsys):
+  whole, killed = str(tmp_path / 'whole'), str(tmp_path / 'killed')
+  sweep.run_sweep(sweep_config(), POINTS, whole, mode='vmap')
+  real_save = checkpoints.CheckpointStore.save
+
+  def save(store, state, metadata=None):
+    if int(state.step) == 4 and 'seed=1' in store.workdir:
+      raise KeyboardInterrupt  # Killed after the first member saved step 4.
+    real_save(store, state, metadata)
+
+  monkeypatch.setattr(checkpoints.CheckpointStore, 'save', save)
+  with pytest.raises(KeyboardInterrupt):
+    sweep.run_sweep(sweep_config(), POINTS, killed, mode='vmap')
+  monkeypatch.undo()
+  names = [name for name, _, _ in sweep.expand(sweep_config(), POINTS)]
+  assert [fault_injection.checkpoint_steps(os.path.join(killed, n))
+          for n in names] == [[2, 4], [2]]
+  capsys.readouterr()
+  sweep.run_sweep(sweep_config(), POINTS, killed, mode='vmap')
+  assert ('Resuming 2 runs from step 2, the newest step every one of them '
+          'can restore') in capsys.readouterr().out
+  assert_sweeps_identical(whole, killed)
