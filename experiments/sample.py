@@ -11,6 +11,7 @@ import jax
 import numpy as np
 
 from experiments import cli
+from gan_jax.core import atomic
 from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.evaluation import rejection
@@ -51,7 +52,8 @@ def main(argv):
     arrays = run.objective.sample(run.state.sample_params(), rng,
                                   _NUM_SAMPLES.value, label=_LABEL.value)
   try:
-    np.savez(output, **arrays)
+    with atomic.replace(output, 'wb') as f:
+      np.savez(f, **arrays)
   except OSError as e:
     raise errors.ConfigError(
         f'--output {output} cannot be written ({e.strerror})') from e

@@ -22,6 +22,7 @@ import os
 
 from gan_jax import evaluation
 from gan_jax import objectives
+from gan_jax.core import atomic
 from gan_jax.core import build
 from gan_jax.core import config_rules
 from gan_jax.core import errors
@@ -190,7 +191,7 @@ def run_sweep(config, points, workdir, *, mode='sequential', metric=None):
 
 def write_results(rows, path):
   columns = list(dict.fromkeys(k for row in rows for k in row))
-  with open(path, 'w', newline='') as f:
+  with atomic.replace(path, 'w', newline='') as f:
     writer = csv.DictWriter(f, fieldnames=columns)
     writer.writeheader()
     for row in rows:
@@ -220,5 +221,4 @@ def plot_results(rows, keys, metric, path):
     ax.set_xlabel(key)
     ax.set_ylabel(metric)
   fig.tight_layout()
-  fig.savefig(path)
-  plt.close(fig)
+  plotting.save_figure(fig, path)

@@ -116,14 +116,6 @@ def build_run(config, *, mesh=None, shapes_only=False):
   return Run(config, dataset, spec, objective, state)
 
 
-def save_run_description(workdir, config, spec):
-  """config.json and data_spec.json: all experiments.sample/evaluate need."""
-  with open(os.path.join(workdir, 'config.json'), 'w') as f:
-    f.write(config.to_json_best_effort(indent=2))
-  with open(os.path.join(workdir, 'data_spec.json'), 'w') as f:
-    f.write(spec.to_json())
-
-
 def load_config(workdir):
   """The config a workdir was trained with (its config.json)."""
   config_path = os.path.join(workdir, 'config.json')

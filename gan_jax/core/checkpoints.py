@@ -24,7 +24,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import zlib
 
 import jax
@@ -32,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 import orbax.checkpoint as ocp
 
+from gan_jax.core import atomic
 from gan_jax.core import errors
 
 DIGESTS = 'checkpoint_digests'
@@ -92,15 +92,6 @@ def digest(payload):
     out[jax.tree_util.keystr(path)] = (
         f'{array.dtype} {list(array.shape)} {crc:08x}')
   return out
-
-
-def write_json_atomic(path, value):
-  directory = os.path.dirname(path)
-  os.makedirs(directory, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-')
-  with os.fdopen(fd, 'w') as f:
-    json.dump(value, f, indent=1, sort_keys=True)
-  os.replace(tmp, path)
 
 
 # ----------------------------------------------------------------------------
@@ -225,7 +216,9 @@ class CheckpointStore:
       raise errors.TrainingDivergedError(
           f'refusing to save step {step}: {", ".join(bad)} hold NaN or inf')
     if self.primary:
-      write_json_atomic(self.digest_path(step), digest(payload))
+      os.makedirs(self.digests, exist_ok=True)
+      atomic.write_json(self.digest_path(step), digest(payload), indent=1,
+                        sort_keys=True)
       self.prune_digests(step)
     self.manager.save(step, args=ocp.args.StandardSave(payload),
                       custom_metadata=metadata or {})

@@ -24,9 +24,9 @@ import copy
 import dataclasses
 import json
 import os
-import tempfile
 import time
 
+from gan_jax.core import atomic
 from gan_jax.core import errors
 
 CONFIG = 'config.json'
@@ -166,18 +166,11 @@ def note(changes, step):
           f'{CHANGES})')
 
 
-def write_atomic(path, text):
-  fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.tmp-')
-  with os.fdopen(fd, 'w') as f:
-    f.write(text)
-  os.replace(tmp, path)
-
-
 def write_description(workdir, config, spec):
   """config.json and data_spec.json: all experiments.sample/evaluate need."""
-  write_atomic(os.path.join(workdir, CONFIG),
+  atomic.write(os.path.join(workdir, CONFIG),
                config.to_json_best_effort(indent=2))
-  write_atomic(os.path.join(workdir, DATA_SPEC), spec.to_json())
+  atomic.write(os.path.join(workdir, DATA_SPEC), spec.to_json())
 
 
 def record(workdir, step, changes, config, spec):

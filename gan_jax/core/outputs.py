@@ -17,6 +17,7 @@ import time
 import jax
 import numpy as np
 
+from gan_jax.core import atomic
 from gan_jax.core import checkpoints
 from gan_jax.core import errors
 from gan_jax.core import identity
@@ -54,7 +55,7 @@ def truncate_metrics(path, step):
       pass  # A line cut by the kill.
   if len(keep) == len(lines):
     return 0
-  identity.write_atomic(path, ''.join(line + '\n' for line in keep))
+  atomic.write(path, ''.join(line + '\n' for line in keep))
   return len(lines) - len(keep)
 
 

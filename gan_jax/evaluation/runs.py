@@ -6,12 +6,12 @@ writes WORKDIR/eval.json. `evaluate_seeds` trains one run per seed and takes
 the median of the evaluator's headline metric. `run_metrics` is the cheap
 per-point row the sweep writes to results.csv.
 """
-import json
 import os
 
 import jax
 import numpy as np
 
+from gan_jax.core import atomic
 from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import loop
@@ -70,8 +70,7 @@ def evaluate_run(workdir, *, num_samples=None, seed=0, cache_dir=None,
       'g_weights': weights,
       **evaluator.evaluate(ctx),
   }
-  with open(os.path.join(workdir, 'eval.json'), 'w') as f:
-    json.dump(results, f, indent=2)
+  atomic.write_json(os.path.join(workdir, 'eval.json'), results, indent=2)
   return results
 
 
@@ -124,6 +123,5 @@ def evaluate_seeds(config, workdir, seeds, **evaluate_options):
       'per_seed': per_seed,
       'median': float(np.median(list(per_seed.values()))),
   }
-  with open(os.path.join(workdir, 'seeds.json'), 'w') as f:
-    json.dump(summary, f, indent=2)
+  atomic.write_json(os.path.join(workdir, 'seeds.json'), summary, indent=2)
   return summary
