@@ -4,8 +4,6 @@ get a run from `build_run` (fresh) or `load_trained` (a workdir's latest
 checkpoint); none repeats the sequence.
 """
 import dataclasses
-import json
-import os
 import sys
 from typing import Any
 
@@ -18,7 +16,7 @@ from gan_jax import models
 from gan_jax import objectives
 from gan_jax.core import checkpoints
 from gan_jax.core import config_rules
-from gan_jax.core import errors
+from gan_jax.core import identity
 from gan_jax.core import parallel
 from gan_jax.core import step as step_lib
 from gan_jax.core.state import GANState
@@ -117,14 +115,11 @@ def build_run(config, *, mesh=None, shapes_only=False):
 
 
 def load_config(workdir):
-  """The config a workdir was trained with (its config.json)."""
-  config_path = os.path.join(workdir, 'config.json')
-  if not os.path.exists(config_path):
-    raise errors.CheckpointError(
-        f'{workdir!r} holds no trained run (no config.json); train first with '
-        'python -m experiments.run --config=... --workdir=...')
-  with open(config_path) as f:
-    return ml_collections.ConfigDict(json.load(f))
+  """The config a workdir was trained with: its config.json, checked against
+  the config its newest checkpoint recorded (or that one, when config.json
+  is missing; see identity.check_description)."""
+  return ml_collections.ConfigDict(identity.check_description(
+      workdir, checkpoints.recorded_config(workdir)))
 
 
 def load_trained(workdir):

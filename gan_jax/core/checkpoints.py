@@ -349,6 +349,29 @@ class CheckpointStore:
       self.manager.close()
 
 
+def recorded_config(workdir):
+  """(step, config dict) the newest checkpoint of `workdir` that recorded
+  its config holds (CheckpointStore.save's metadata), or None."""
+  # Read file by file, not through a CheckpointManager, whose creation is
+  # a collective that every process of a multi-host run would have to join.
+  directory = os.path.join(workdir, 'checkpoints')
+  if not os.path.isdir(directory):
+    return None
+  steps = sorted((int(n) for n in os.listdir(directory) if n.isdigit()),
+                 reverse=True)
+  for step in steps:
+    try:
+      with quiet(collect=False):
+        found = ocp.metadata.get_step_metadata(
+            os.path.join(directory, str(step))).custom_metadata
+    except Exception:  # pylint: disable=broad-except
+      continue  # Unreadable: a kill mid-write, or older checkpoints.
+    config = (found or {}).get('config')
+    if isinstance(config, dict):
+      return step, config
+  return None
+
+
 def restore_newest(stores, templates, steps):
   """Each store's state at the newest of `steps` that every store can
   restore (it reads, matches its digest, is finite). Each store's `skipped`

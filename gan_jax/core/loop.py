@@ -17,7 +17,6 @@ import numpy as np
 from gan_jax.core import build
 from gan_jax.core import checkpoints
 from gan_jax.core import errors
-from gan_jax.core import identity
 from gan_jax.core import lock
 from gan_jax.core import outputs
 from gan_jax.core import parallel
@@ -265,8 +264,7 @@ def train_and_evaluate(config, workdir, *, mesh=None,
   build.check_config(config)
   outputs.check_workdir_writable(workdir)
   with lock.Held([workdir], enabled=parallel.is_primary()):
-    identity.check(identity.compare(config, workdir), workdir,
-                   apply_changes=apply_config_changes)
+    outputs.check_identity(config, workdir, apply_config_changes)
     run = build.build_run(config, mesh=mesh)
     return train([run], [workdir], mesh=mesh,
                  apply_config_changes=apply_config_changes)[0]

@@ -39,6 +39,20 @@ def check_workdir_writable(workdir):
         'pass a --workdir you can write to') from e
 
 
+def check_identity(config, workdir, apply_config_changes=False):
+  """identity.compare of `config` against the workdir's config.json and
+  its newest checkpoint's recorded config, checked (a one-line ConfigError
+  unless apply_config_changes); a missing config.json is first restored
+  from that checkpoint. Returns the Changes (None: a new run)."""
+  recorded = checkpoints.recorded_config(workdir)
+  if (recorded is not None and parallel.is_primary()
+      and identity.read_description(workdir) is None):
+    identity.restore_description(workdir, recorded)
+  changes = identity.compare(config, workdir, recorded)
+  identity.check(changes, workdir, apply_changes=apply_config_changes)
+  return changes
+
+
 def truncate_metrics(path, step):
   """Drops the JSON lines logged past `step` (a killed run logged them after
   its last checkpoint); rewrites the file atomically. Returns how many."""
@@ -191,10 +205,8 @@ class RunOutputs:
     # Before any work; multi-host: process 0 alone.
     self.locks = lock.Held(self.workdirs, enabled=self.primary).__enter__()
     try:
-      self.changes = [identity.compare(r.config, w)
+      self.changes = [check_identity(r.config, w, apply_config_changes)
                       for r, w in zip(runs, self.workdirs)]
-      for changes, workdir in zip(self.changes, self.workdirs):
-        identity.check(changes, workdir, apply_changes=apply_config_changes)
       self.stores = [checkpoints.CheckpointStore(
           w, max_to_keep=r.config.keep_checkpoints, primary=self.primary)
                      for r, w in zip(runs, self.workdirs)]
@@ -246,12 +258,15 @@ class RunOutputs:
     """A new run writes config.json; a rerun that changes the config
     records the changes (its identity was checked in __init__)."""
     for run, workdir, changes in zip(self.runs, self.workdirs, self.changes):
-      if changes is None:
-        identity.write_description(workdir, run.config, run.spec)
-      elif changes:
-        if len(self.runs) == 1 or changes.other or changes.tied:
+      if changes:
+        if len(self.runs) == 1 or changes.other or changes.tied or (
+            changes.edited):
           self.say(f'{workdir}: {identity.note(changes, step)}')
         identity.record(workdir, step, changes, run.config, run.spec)
+      elif changes is None or not os.path.exists(
+          os.path.join(workdir, identity.DATA_SPEC)):
+        # A new run, or one whose config.json was restored.
+        identity.write_description(workdir, run.config, run.spec)
 
   def nothing_to_do(self, step):
     self.say(f'Nothing to do: step {step} >= num_steps '

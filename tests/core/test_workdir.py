@@ -718,3 +718,87 @@ def test_a_population_resumes_from_the_newest_step_all_members_hold(
   assert ('Resuming 2 runs from step 2, the newest step every one of them '
           'can restore') in capsys.readouterr().out
   assert_sweeps_identical(whole, killed)
+
+
+# ----------------------------------------------------------------------------
+# Identity against the checkpoints: each records the config it trained with.
+
+
+@pytest.mark.slow
+def test_a_missing_config_json_is_restored_from_the_checkpoint(tmp_path,
+                                                               capfd):
+  workdir = str(tmp_path)
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  saved = json.loads((tmp_path / 'config.json').read_text())
+  (tmp_path / 'config.json').unlink()
+  (tmp_path / 'data_spec.json').unlink()
+  capfd.readouterr()
+  run = build.load_trained(workdir)  # A reader uses it, writes nothing.
+  assert json.loads(run.config.to_json_best_effort()) == saved
+  assert capfd.readouterr().err == (
+      f'warning: {workdir}/config.json is missing; using the config '
+      'checkpoint step 2 was trained with\n')
+  assert not (tmp_path / 'config.json').exists()
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=4), workdir)
+  assert capfd.readouterr().err == (
+      f'warning: {workdir}/config.json was missing; restored it from '
+      'checkpoint step 2\n')
+  assert json.loads((tmp_path / 'config.json').read_text()) == {
+      **saved, 'num_steps': 4}
+  assert (tmp_path / 'data_spec.json').exists()
+
+
+@pytest.mark.slow
+def test_an_edited_config_json_is_one_line_unless_applied(tmp_path):
+  workdir = str(tmp_path)
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  path = tmp_path / 'config.json'
+  edited = json.loads(path.read_text())
+  edited['optimizer']['d_learning_rate'] = 1e-3
+  edited['num_steps'] = 3  # Free: not an edit that matters.
+  path.write_text(json.dumps(edited))
+  before = file_hashes(workdir)
+  message = (f'{workdir}/config.json disagrees with the config checkpoint '
+             'step 2 was trained with: optimizer.d_learning_rate 0.0002 '
+             'there, 0.001 in config.json; put those values back, or ')
+  with pytest.raises(errors.ConfigError) as e:
+    build.load_trained(workdir)
+  assert str(e.value) == message + (
+      'rerun experiments.run with --apply_config_changes')
+  new = tiny_config('vanilla', num_steps=4,
+                    **{'optimizer.d_learning_rate': 1e-3,
+                       'optimizer.g_learning_rate': 2e-4})
+  with pytest.raises(errors.ConfigError) as e:
+    loop.train_and_evaluate(new, workdir)  # The command matches the edit.
+  assert str(e.value).startswith(message + 'pass --apply_config_changes')
+  assert '\n' not in str(e.value)
+  assert file_hashes(workdir) == before  # Nothing written.
+  state = loop.train_and_evaluate(new, workdir, apply_config_changes=True)
+  np.testing.assert_allclose(state.d_opt_state.hyperparams['learning_rate'],
+                             1e-3)
+  entry = json.loads((tmp_path / 'config_changes.jsonl').read_text())
+  assert entry['step'] == 2
+  assert entry['old']['optimizer.d_learning_rate'] == 2e-4
+  assert entry['new']['optimizer.d_learning_rate'] == 1e-3
+  assert build.load_trained(workdir).config.optimizer.d_learning_rate == 1e-3
+
+
+@pytest.mark.slow
+def test_a_change_applied_before_a_kill_is_not_an_edit(tmp_path,
+                                                       monkeypatch):
+  workdir = str(tmp_path)
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  new = tiny_config('vanilla', num_steps=4,
+                    **{'optimizer.d_learning_rate': 1e-3})
+
+  def killed(store, state, metadata=None):
+    raise KeyboardInterrupt  # Before the first checkpoint of the new config.
+
+  monkeypatch.setattr(checkpoints.CheckpointStore, 'save', killed)
+  with pytest.raises(KeyboardInterrupt):
+    loop.train_and_evaluate(new, workdir, apply_config_changes=True)
+  monkeypatch.undo()
+  # config.json follows the change, checkpoint 2 predates it: the change is
+  # in config_changes.jsonl, so neither a reader nor the rerun objects.
+  assert build.load_trained(workdir).config.optimizer.d_learning_rate == 1e-3
+  assert int(loop.train_and_evaluate(new, workdir).step) == 4
