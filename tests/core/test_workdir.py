@@ -802,3 +802,23 @@ def test_a_change_applied_before_a_kill_is_not_an_edit(tmp_path,
   # in config_changes.jsonl, so neither a reader nor the rerun objects.
   assert build.load_trained(workdir).config.optimizer.d_learning_rate == 1e-3
   assert int(loop.train_and_evaluate(new, workdir).step) == 4
+
+
+def test_edited_fields_ignore_free_sampling_and_recorded_changes(tmp_path):
+  recorded = (4, {'seed': 0, 'num_steps': 4, 'log_every': 2,
+                  'rejection': {'max_candidates': 10},
+                  'optimizer': {'d_learning_rate': 1e-3, 'b1': 0.5}})
+  saved = identity.flatten({'seed': 1, 'num_steps': 9, 'log_every': 1,
+                            'rejection': {'max_candidates': 10**6},
+                            'optimizer': {'d_learning_rate': 3e-4,
+                                          'b1': 0.5}})
+  workdir = str(tmp_path)
+  assert identity.edited_fields(saved, recorded, workdir) == {
+      'optimizer.d_learning_rate': (1e-3, 3e-4), 'seed': (0, 1)}
+  # A change applied from step 4 on (before a new checkpoint) explains one.
+  (tmp_path / 'config_changes.jsonl').write_text(
+      json.dumps({'step': 4, 'fields': ['optimizer.d_learning_rate']}) + '\n'
+      + json.dumps({'step': 2, 'fields': ['seed']}) + '\n{"step": 6, "fi')
+  assert identity.edited_fields(saved, recorded, workdir) == {
+      'seed': (0, 1)}
+  assert identity.edited_fields(saved, None, workdir) == {}
