@@ -45,7 +45,8 @@ def check_config(config):
   rules = {**config_rules.SHARED_RULES,
            'gan_loss': config_rules.Choice(tuple(losses.GAN_LOSSES)),
            **models.config_rules(config.model),
-           **objective_cls.CONFIG_RULES}
+           **objective_cls.CONFIG_RULES,
+           **(config_rules.REJECTION_RULES if 'rejection' in config else {})}
   config_rules.check(config, rules)
   for problem in config_rules.doubtful_choices(
       config, losses.get_gan_loss(config.gan_loss)):

@@ -42,6 +42,8 @@ class Float:
           and (value < self.high if self.open_high else value <= self.high))
     if ok:
       return None
+    if self.low == -math.inf and self.high == math.inf:
+      return 'must be a finite number'
     if self.high == math.inf:
       return f"must be {'>' if self.open_low else '>='} {self.low:g}"
     return (f"must be in {'(' if self.open_low else '['}{self.low:g}, "
@@ -117,6 +119,19 @@ SHARED_RULES = {
     'penalty.r1_weight': NON_NEGATIVE,
     # Decay of the EMA of G's params that sampling uses (0 = no EMA).
     'ema_decay': Float(0.0, 1.0, open_high=True),
+}
+
+
+# Discriminator rejection sampling (gan_jax/evaluation/rejection.py), for
+# the configs with a `rejection` block (configs/mixture.py): read only when
+# sampling, checked with every other field before training.
+REJECTION_RULES = {
+    'rejection.enabled': Bool(),
+    'rejection.calibration_steps': NON_NEGATIVE_INT,
+    'rejection.calibration_lr': POSITIVE,
+    'rejection.burn_in': POSITIVE_INT,
+    'rejection.gamma': Float(),
+    'rejection.max_candidates': POSITIVE_INT,
 }
 
 

@@ -67,6 +67,17 @@ BAD_FIELDS = [
      'config.infogan.continuous_weight must be >= 0'),
     ('cyclegan', {'identity_weight': -0.5},
      'config.identity_weight must be >= 0'),
+    # DRS settings, read only when sampling, checked before training too.
+    ('mixture', {'rejection.burn_in': 0},
+     'config.rejection.burn_in must be a positive integer, got 0'),
+    ('mixture', {'rejection.max_candidates': -5},
+     'config.rejection.max_candidates must be a positive integer'),
+    ('mixture', {'rejection.calibration_steps': -1},
+     'config.rejection.calibration_steps must be an integer >= 0'),
+    ('mixture', {'rejection.calibration_lr': 0.0},
+     'config.rejection.calibration_lr must be > 0, got 0.0'),
+    ('mixture', {'rejection.gamma': math.nan},
+     'config.rejection.gamma must be a finite number, got nan'),
 ]
 
 
@@ -130,6 +141,9 @@ def run_cases(tmp):
       ([*RUN, f'--workdir={tmp}/other_seed'],
        f'{tmp}/other_seed was created with another config: seed 5 -> 0; '
        'start a new --workdir, or pass --apply_config_changes'),
+      (['--config=configs/mixture.py', f'--workdir={tmp}/w4',
+        '--config.rejection.burn_in=0'],
+       'config.rejection.burn_in must be a positive integer, got 0'),
       ([*RUN, f'--workdir={tmp}/w3', '--num_processes=2'],
        '--coordinator_address, --num_processes and --process_id go together'),
   ]
