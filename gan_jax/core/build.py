@@ -4,6 +4,7 @@ get a run from `build_run` (fresh) or `load_trained` (a workdir's latest
 checkpoint); none repeats the sequence.
 """
 import dataclasses
+import math
 import sys
 from typing import Any
 
@@ -16,6 +17,7 @@ from gan_jax import models
 from gan_jax import objectives
 from gan_jax.core import checkpoints
 from gan_jax.core import config_rules
+from gan_jax.core import errors
 from gan_jax.core import identity
 from gan_jax.core import parallel
 from gan_jax.core import step as step_lib
@@ -65,6 +67,53 @@ def warn_once(text):
     print(f'warning: {text}', file=sys.stderr, flush=True)
 
 
+# Tracing the networks' init to size the state costs up to 0.4 s of a
+# run's start-up: `check_state_fits` does it only when a model dimension
+# exceeds this (a few such networks already need more memory than exists).
+LARGE_DIMENSION = 2**16
+
+
+def large_dimensions(config):
+  """{dotted field: value} of config.model's integers (or integer tuples)
+  with an entry above LARGE_DIMENSION."""
+  out = {}
+  for path, value in identity.flatten(config.model.to_dict()).items():
+    values = value if isinstance(value, (tuple, list)) else (value,)
+    if any(isinstance(v, int) and v > LARGE_DIMENSION for v in values):
+      out[f'model.{path}'] = value
+  return out
+
+
+def check_state_fits(objective, config, shapes=None):
+  """A one-line ConfigError when the train state (`shapes`, or traced when a
+  model dimension is large) cannot fit one device's memory; before any
+  array is made (a width of 2**32 crashes XLA itself)."""
+  large = large_dimensions(config)
+  if shapes is None:
+    if not large:
+      return
+    shapes = jax.eval_shape(lambda: create_train_state(objective, config))
+  fields = ', '.join(f'config.{k}={v}' for k, v in large.items())
+  fields = fields or 'config.model'
+  longest = max((d for x in jax.tree.leaves(shapes) for d in x.shape),
+                default=0)
+  if longest > 2**31 - 1:
+    raise errors.ConfigError(
+        f'the train state ({fields}) holds an array dimension of {longest}, '
+        'more than XLA indexes (2**31 - 1); use smaller networks')
+  size = sum(x.size * x.dtype.itemsize for x in jax.tree.leaves(shapes))
+  parallel.check_fits(size, f'the train state ({fields})',
+                      'use smaller networks')
+
+
+def check_samples_fit(spec, num_samples, flag='--num_samples'):
+  """A one-line ConfigError when `num_samples` examples of `spec`'s shape
+  (float32) cannot fit one device's memory."""
+  size = 4 * num_samples * math.prod(spec.example_shape)
+  parallel.check_fits(size, f'{flag}={num_samples} samples of shape '
+                      f'{tuple(spec.example_shape)}', 'ask for fewer')
+
+
 def load_dataset(config):
   return data_lib.load_dataset(
       config.dataset, seed=config.seed,
@@ -110,7 +159,9 @@ def build_run(config, *, mesh=None, shapes_only=False):
     state = jax.tree.map(
         lambda s: jax.ShapeDtypeStruct(s.shape, s.dtype, sharding=device),
         jax.eval_shape(lambda: create_train_state(objective, config)))
+    check_state_fits(objective, config, state)
   else:
+    check_state_fits(objective, config)
     state = create_train_state(objective, config)
   return Run(config, dataset, spec, objective, state)
 

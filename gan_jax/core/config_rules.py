@@ -15,12 +15,16 @@ from gan_jax.core import errors
 
 @dataclasses.dataclass(frozen=True)
 class Int:
-  """An integer (bools rejected) >= minimum."""
+  """An integer (bools rejected) >= minimum (and <= maximum, if given)."""
   minimum: int = 0
+  maximum: int | None = None
 
   def problem(self, value):
     if isinstance(value, bool) or not isinstance(value, int) or (
-        value < self.minimum):
+        value < self.minimum) or (
+            self.maximum is not None and value > self.maximum):
+      if self.maximum is not None:
+        return f'must be an integer in [{self.minimum}, {self.maximum}]'
       if self.minimum == 1:
         return 'must be a positive integer'
       return f'must be an integer >= {self.minimum}'
@@ -85,6 +89,8 @@ class Text:
 
 
 POSITIVE_INT = Int(1)
+# Seeds: what jax.random.PRNGKey takes (a signed 64-bit integer), >= 0.
+SEED = Int(0, 2**63 - 1)
 NON_NEGATIVE_INT = Int(0)
 NON_NEGATIVE = Float(0.0)
 POSITIVE = Float(0.0, open_low=True)
@@ -92,7 +98,7 @@ FRACTION = Float(0.0, 1.0)
 
 # Fields every config has.
 SHARED_RULES = {
-    'seed': NON_NEGATIVE_INT,
+    'seed': SEED,
     'num_steps': POSITIVE_INT,
     'batch_size': POSITIVE_INT,
     'd_steps': POSITIVE_INT,
