@@ -6,13 +6,13 @@ python -m experiments.accelerator_check --output=DIR/accelerator.json [--tiny]
 On a lent GPU, run scripts/accelerator_check.sh (it installs what is
 missing, then calls this). --tiny shrinks every size for a CPU smoke test.
 """
-import json
 import os
 
 from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
+from gan_jax.core import atomic
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/vanilla.py', 'Base of the step benchmark.')
@@ -41,8 +41,7 @@ def main(argv):
       tiny=_TINY.value, torch_script=script,
       max_population=_MAX_POPULATION.value)
   os.makedirs(os.path.dirname(os.path.abspath(_OUTPUT.value)), exist_ok=True)
-  with open(_OUTPUT.value, 'w') as f:
-    json.dump(result, f, indent=2)
+  atomic.write_json(_OUTPUT.value, result, indent=2)
   print(f'wrote {_OUTPUT.value} ({result["total_s"]:.0f} s)')
 
 

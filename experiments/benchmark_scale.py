@@ -12,13 +12,13 @@ python -m experiments.benchmark_scale --workdir=/tmp/bench_scale
 Prints both tables and writes WORKDIR/benchmark_scale.json. See
 docs/speed.md for the measured curves and why a CPU saturates early.
 """
-import json
 import os
 
 from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
+from gan_jax.core import atomic
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/mixture.py', 'Config of the population curve.')
@@ -53,8 +53,8 @@ def main(argv):
         num_steps=_STEPS.value, workdir=root)
     results['device_curve'] = rows
     print(scale.format_rows(rows), flush=True)
-  with open(os.path.join(root, 'benchmark_scale.json'), 'w') as f:
-    json.dump(results, f, indent=2)
+  atomic.write_json(os.path.join(root, 'benchmark_scale.json'), results,
+                    indent=2)
   print(f'wrote {root}/benchmark_scale.json')
 
 

@@ -7,12 +7,12 @@ Cold: an empty compilation cache; warm: the cache the cold run filled. Runs
 train --num_steps steps (default 100) from an empty workdir. Prints a table
 and writes WORKDIR/startup.json (docs/speed.md has the measured table).
 """
-import json
 import os
 
 from absl import flags
 
 from experiments import cli
+from gan_jax.core import atomic
 
 _WORKDIR = flags.DEFINE_string('workdir', None, 'Scratch directory.')
 _CONFIGS = flags.DEFINE_list(
@@ -32,8 +32,8 @@ def main(argv):
   rows = startup.start_times(_CONFIGS.value, num_steps=_STEPS.value,
                              root=_WORKDIR.value, commands=_COMMANDS.value)
   print(scale.format_rows(rows))
-  with open(os.path.join(_WORKDIR.value, 'startup.json'), 'w') as f:
-    json.dump(rows, f, indent=2)
+  atomic.write_json(os.path.join(_WORKDIR.value, 'startup.json'), rows,
+                    indent=2)
 
 
 if __name__ == '__main__':

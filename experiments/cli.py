@@ -2,12 +2,17 @@
 
 A GanJaxError raised by a main, any flag-parsing error (an unknown flag, a
 missing required flag, a value of the wrong type, a misspelled --config.FIELD
-override) and a --config file that cannot be loaded each print one
-`error: ...` line to stderr and exit 2. This module imports no JAX, so a
-main can take a workdir's lock before JAX's import time (experiments.run).
+override) and a --config file that cannot be loaded (missing, not Python, a
+syntax error, raising as it loads) each print one `error: ...` line to
+stderr and exit 2. SIGTERM and SIGINT print one line and exit 128 + the
+signal number (gan_jax.core.preemption). Any other exception is a bug: one
+`error: internal error: ...` line and exit 1, its traceback only with
+--debug or GAN_JAX_DEBUG=1. This module imports no JAX, so a main can take a
+workdir's lock before JAX's import time (experiments.run).
 """
 import functools
 import os
+import signal
 import sys
 
 from absl import app
@@ -16,8 +21,32 @@ from absl import logging
 
 from gan_jax.core import compilation_cache
 from gan_jax.core import errors
+from gan_jax.core import preemption
 
 USER_ERROR = 2
+INTERNAL_ERROR = 1
+
+flags.DEFINE_bool(
+    'debug', False, 'Show the traceback of an unexpected error (a bug) '
+    'instead of one line; GAN_JAX_DEBUG=1 does the same.')
+
+
+def debugging():
+  """Whether tracebacks were asked for: --debug or GAN_JAX_DEBUG=1."""
+  if os.environ.get('GAN_JAX_DEBUG', '') not in ('', '0'):
+    return True
+  if flags.FLAGS.is_parsed():
+    return bool(flags.FLAGS.debug)
+  return any(arg in ('--debug', '--debug=true', '--debug=True', '--debug=1')
+             for arg in sys.argv)
+
+
+def describe_exception(e):
+  """'Type: first line' of an exception (a SyntaxError's file and line)."""
+  if isinstance(e, SyntaxError):
+    return f'{type(e).__name__}: {e.msg} ({e.filename}, line {e.lineno})'
+  lines = str(e).strip().splitlines()
+  return f'{type(e).__name__}: {lines[0]}' if lines else type(e).__name__
 
 
 def fail(text):
@@ -26,18 +55,40 @@ def fail(text):
   sys.exit(USER_ERROR)
 
 
+def stop(reason, signum):
+  """Prints why the command stopped (one line) and exits 128 + signum."""
+  text = str(reason) or f'interrupted by {preemption.signal_name(signum)}'
+  print(text, file=sys.stderr, flush=True)
+  sys.exit(128 + signum)
+
+
 def main_with_user_errors(main):
-  """Wraps an absl main so a GanJaxError prints 'error: ...' and exits 2."""
+  """Wraps an absl main so a GanJaxError prints 'error: ...' and exits 2,
+  and SIGTERM/SIGINT print one line and exit 128 + the signal number:
+  training first saves a checkpoint at the end of its chunk
+  (gan_jax.core.preemption), anything else stops at once."""
 
   @functools.wraps(main)
   def wrapped(argv):
     if not flags.FLAGS['verbosity'].present:
       logging.set_verbosity(logging.WARNING)  # Orbax's INFO lines drown progress.
-    print(compilation_cache.describe(compilation_cache.enable()), flush=True)
     try:
-      return main(argv)
+      with preemption.handle_signals():
+        print(compilation_cache.describe(compilation_cache.enable()),
+              flush=True)
+        return main(argv)
     except errors.GanJaxError as e:
       fail(e)
+    except preemption.Stopped as e:
+      stop(e, e.signum)
+    except KeyboardInterrupt as e:  # preemption.Interrupted, or Ctrl-C.
+      stop(e, getattr(e, 'signum', signal.SIGINT))
+    except Exception as e:  # pylint: disable=broad-except
+      if debugging():
+        raise
+      print(f'error: internal error: {describe_exception(e)} (a bug; rerun '
+            'with --debug for the traceback)', file=sys.stderr, flush=True)
+      sys.exit(INTERNAL_ERROR)
 
   return wrapped
 
@@ -85,8 +136,32 @@ def load_config_flags():
       # A failed load leaves a stand-in that raises on any attribute.
       getattr(flag.value, 'items', None)
     except Exception as e:  # pylint: disable=broad-except
+      if debugging():
+        raise
       given = flags.FLAGS[name].serialize().partition('=')[2]
       fail(f'--{name}={given} cannot be loaded: {config_load_problem(e)}')
+
+
+def config_file_args(argv):
+  """[(name, value)] of the --config-style flags (config files) in argv."""
+  out = []
+  for arg in argv:
+    name, _, value = arg.lstrip('-').partition('=')
+    flag = flags.FLAGS._flags().get(name)  # pylint: disable=protected-access
+    if type(flag).__name__ == '_ConfigFlag' and arg.startswith('--'):
+      out.append((name, value))
+  return out
+
+
+def check_config_files(argv):
+  """One line for a --config-style flag naming a file that is not Python
+  (a JSON config.json, say): ml_collections loads only get_config()."""
+  for name, value in config_file_args(argv):
+    path = value.partition(':')[0]
+    if path and not path.endswith('.py'):
+      fail(f'--{name}={value}: a config file is a Python file defining '
+           'get_config(), as configs/*.py are; a workdir\'s config.json is '
+           'read by experiments.sample and evaluate through --workdir')
 
 
 def parse_flags(argv):
@@ -94,6 +169,7 @@ def parse_flags(argv):
   (absl itself prints usage and exits 1); a misspelled --config.FIELD
   override is reported as one line too (ml_collections raises a bare
   KeyError/AttributeError)."""
+  check_config_files(argv[1:])
   try:
     rest = flags.FLAGS(argv)
   except flags.Error as e:
@@ -110,12 +186,21 @@ def parse_flags(argv):
     fail(f'a --config override names no config field: {detail}')
   except OSError as e:
     fail(f'a --config file cannot be loaded: {config_load_problem(e)}')
+  except Exception as e:  # pylint: disable=broad-except
+    if debugging():  # The config file's own code raised as it loaded.
+      raise
+    given = config_file_args(argv[1:])
+    what = f'--{given[0][0]}={given[0][1]}' if given else 'a --config file'
+    fail(f'{what} cannot be loaded: {describe_exception(e)}')
   load_config_flags()
   return rest
 
 
 def run(main):
-  app.run(main_with_user_errors(main), flags_parser=parse_flags)
+  try:
+    app.run(main_with_user_errors(main), flags_parser=parse_flags)
+  except KeyboardInterrupt as e:  # While flags and the config file load.
+    stop(e, signal.SIGINT)
 
 
 def call(main, argv):
@@ -176,6 +261,15 @@ def initialize_distributed():
       coordinator_address=flags.FLAGS.coordinator_address,
       num_processes=flags.FLAGS.num_processes,
       process_id=flags.FLAGS.process_id, auto=auto)
+
+
+def check_flag(name, rule):
+  """A one-line ConfigError when flag --name breaks `rule` (a
+  gan_jax.core.config_rules rule, e.g. config_rules.SEED)."""
+  value = flags.FLAGS[name].value
+  problem = rule.problem(value)
+  if problem:
+    raise errors.ConfigError(f'--{name} {problem}, got {value}')
 
 
 def check_output_path(path, what='--output'):

@@ -13,6 +13,7 @@ from absl import flags
 
 from experiments import cli
 from gan_jax import evaluation
+from gan_jax.core import config_rules
 from gan_jax.core import errors
 
 _WORKDIR = flags.DEFINE_string('workdir', None, 'A trained run directory.')
@@ -37,6 +38,7 @@ def main(argv):
   if _CLASSIFIER_STEPS.value < 1:
     raise errors.ConfigError(
         f'--classifier_steps must be >= 1, got {_CLASSIFIER_STEPS.value}')
+  cli.check_flag('seed', config_rules.SEED)
   results = evaluation.evaluate_run(
       _WORKDIR.value, num_samples=_NUM_SAMPLES.value, seed=_SEED.value,
       cache_dir=_CACHE_DIR.value,

@@ -16,6 +16,7 @@ import sys
 from absl import flags
 
 from experiments import cli
+from gan_jax.core import atomic
 
 _WORKDIR = flags.DEFINE_string('workdir', None,
                                'Scratch directory for the trials\' runs.')
@@ -53,8 +54,7 @@ def main(argv):
       lock_trials=_LOCK_TRIALS.value, seed=_SEED.value,
       say=lambda text: print(text, flush=True))
   path = _REPORT.value or os.path.join(_WORKDIR.value, 'report.json')
-  with open(path, 'w') as f:
-    json.dump(report, f, indent=1)
+  atomic.write_json(path, report, indent=1)
   print(json.dumps(report['summary']))
   print(f'report: {path}')
   failed = sum(s['trials'] - s['survived']

@@ -3,11 +3,14 @@
 Rerunning on the same DIR resumes from its newest usable checkpoint. DIR's
 config.json fixes the run: a rerun may change --config.num_steps (a larger
 one continues training; a schedule that follows num_steps is rebuilt for the
-new length) and the output cadence (log_every, sample_every,
-checkpoint_every, keep_checkpoints, steps_per_call); any other difference
-stops with one line, unless --apply_config_changes applies it from the
-restored step (recorded in DIR/config_changes.jsonl). One process per DIR:
-a second one stops at once (exit 2).
+new length), the output cadence (log_every, sample_every,
+checkpoint_every, keep_checkpoints, steps_per_call) and the DRS settings
+(rejection.*); any other difference, or a config.json that disagrees with
+the config its checkpoints recorded, stops with one line, unless
+--apply_config_changes applies it from the restored step (recorded in
+DIR/config_changes.jsonl). One process per DIR: a second one stops at once
+(exit 2). SIGTERM or SIGINT stops training at the end of its chunk with a
+checkpoint (exit 128 + the signal number); rerunning resumes it.
 
 The step runs data parallel over every visible device. Multi-host: start one
 process per host with --coordinator_address/--num_processes/--process_id, or

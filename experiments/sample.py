@@ -11,7 +11,9 @@ import jax
 import numpy as np
 
 from experiments import cli
+from gan_jax.core import atomic
 from gan_jax.core import build
+from gan_jax.core import config_rules
 from gan_jax.core import errors
 from gan_jax.evaluation import rejection
 
@@ -32,11 +34,13 @@ def main(argv):
   if _NUM_SAMPLES.value < 1:
     raise errors.ConfigError(
         f'--num_samples must be >= 1, got {_NUM_SAMPLES.value}')
+  cli.check_flag('seed', config_rules.SEED)
   # np.savez appends .npz to a name without it: check and report that path.
   output = cli.check_output_path(
       _OUTPUT.value if _OUTPUT.value.endswith('.npz')
       else _OUTPUT.value + '.npz')
   run = build.load_trained(_WORKDIR.value)
+  build.check_samples_fit(run.spec, _NUM_SAMPLES.value)
   if _RAW_WEIGHTS.value:
     run.state = run.state.without_ema()
   rng = jax.random.PRNGKey(_SEED.value)
@@ -51,7 +55,8 @@ def main(argv):
     arrays = run.objective.sample(run.state.sample_params(), rng,
                                   _NUM_SAMPLES.value, label=_LABEL.value)
   try:
-    np.savez(output, **arrays)
+    with atomic.replace(output, 'wb') as f:
+      np.savez(f, **arrays)
   except OSError as e:
     raise errors.ConfigError(
         f'--output {output} cannot be written ({e.strerror})') from e

@@ -32,16 +32,26 @@ cli.define_distributed_flags()
 
 
 def load_sweep(path):
+  """The config file's get_sweep(); one line when it raises (its traceback
+  with --debug)."""
   # A variant (--config=FILE:VARIANT) chooses get_config's fields, not points.
   path = path.partition(':')[0]
   spec = importlib.util.spec_from_file_location('sweep_config', path)
   module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
+  spec.loader.exec_module(module)  # Loaded once already by --config.
   if not hasattr(module, 'get_sweep'):
     raise errors.ConfigError(
         f'{path} defines no get_sweep(); add one returning a list of '
         'override dicts (see configs/mixture.py)')
-  return module.get_sweep()
+  try:
+    return module.get_sweep()
+  except errors.GanJaxError:
+    raise
+  except Exception as e:  # pylint: disable=broad-except
+    if cli.debugging():
+      raise
+    raise errors.ConfigError(
+        f'get_sweep() of {path} raised {cli.describe_exception(e)}') from e
 
 
 def main(argv):

@@ -4,8 +4,11 @@ matplotlib is imported by the first plot, not with this module: an image
 run's sample grids never need it (0.4 s of its start-up).
 """
 import functools
+import os
 
 import numpy as np
+
+from gan_jax.core import atomic
 
 
 @functools.cache
@@ -36,9 +39,11 @@ def save_image_grid(path, grid, *, scale=4):
   image = np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
   pixels = np.round(image * 255).astype(np.uint8)
   if pixels.shape[-1] == 1:
-    Image.fromarray(pixels[..., 0], mode='L').save(path)
+    image = Image.fromarray(pixels[..., 0], mode='L')
   else:
-    Image.fromarray(pixels, mode='RGB').save(path)
+    image = Image.fromarray(pixels, mode='RGB')
+  with atomic.replace(path, 'wb') as f:
+    image.save(f, format='PNG')
 
 
 def save_points(path, points, *, modes=None, title=None):
@@ -79,8 +84,7 @@ def save_points_panels(path, point_sets, *, modes, titles, columns=5):
     ax.set_yticks([])
     ax.set_title(title, fontsize=8)
   fig.tight_layout()
-  fig.savefig(path)
-  plt.close(fig)
+  save_figure(fig, path)
 
 
 def _save_points_1d(path, values, *, modes=None, title=None):
@@ -105,5 +109,13 @@ def _label_and_save(fig, ax, path, *, xlabel, ylabel, title):
   width, height = fig.get_size_inches()
   fig.subplots_adjust(left=0.8 / width, right=1 - 0.15 / width,
                       bottom=0.5 / height, top=1 - 0.3 / height)
-  fig.savefig(path)
+  save_figure(fig, path)
+
+
+def save_figure(fig, path, **savefig_options):
+  """Writes a matplotlib figure to `path` atomically (its format from the
+  extension, PNG without one) and closes it."""
+  extension = os.path.splitext(path)[1].lstrip('.').lower()
+  with atomic.replace(path, 'wb') as f:
+    fig.savefig(f, format=extension or 'png', **savefig_options)
   pyplot().close(fig)

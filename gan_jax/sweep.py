@@ -20,14 +20,18 @@ import itertools
 import json
 import os
 
+import jax
+
 from gan_jax import evaluation
 from gan_jax import objectives
+from gan_jax.core import atomic
 from gan_jax.core import build
 from gan_jax.core import config_rules
 from gan_jax.core import errors
 from gan_jax.core import loop
 from gan_jax.core import outputs
 from gan_jax.core import parallel
+from gan_jax.core import step as step_lib
 
 MODES = ('sequential', 'vmap')
 
@@ -138,6 +142,15 @@ def check_population(expanded):
         f'{", ".join(allowed)}; use --mode=sequential')
 
 
+def result_metrics(run):
+  """The metrics a point's results row holds, known before training: the
+  training metrics (one step traced, not run) and the quick evaluation's."""
+  indices = loop.chunk_indices(run, 0, 1)
+  _, metrics = jax.eval_shape(step_lib.make_chunk_fn(run.objective),
+                              run.state, run.dataset.train, indices)
+  return sorted(metrics) + list(evaluation.run_metric_names(run.spec))
+
+
 def final_metrics(run, state, workdir):
   """The last logged training metrics, plus the evaluation's quick metrics
   (mode coverage and high-quality share on 2D mixtures)."""
@@ -147,7 +160,14 @@ def final_metrics(run, state, workdir):
     with open(path) as f:
       lines = f.read().splitlines()
     if lines:
-      out = {k: v for k, v in json.loads(lines[-1]).items()
+      try:
+        last = json.loads(lines[-1])
+      except ValueError:
+        raise errors.ConfigError(
+            f'{path} ends in a line cut short (line {len(lines)}, written as '
+            'the run was killed); delete that line and rerun: the results '
+            "then show the point's last complete line") from None
+      out = {k: v for k, v in last.items()
              if k not in ('step', 'steps_per_sec')}
   out.update(evaluation.run_metrics(run.objective, state))
   return out
@@ -166,6 +186,11 @@ def run_sweep(config, points, workdir, *, mode='sequential', metric=None):
   if mode == 'vmap':
     check_population(expanded)
   runs = [build.build_run(point, mesh=mesh) for _, _, point in expanded]
+  valid = result_metrics(runs[0])
+  metric = metric or ('high_quality' if 'high_quality' in valid
+                      else 'g_loss')
+  if metric not in valid:  # Before any training.
+    raise errors.choices_error('metric', metric, valid)
   workdirs = [os.path.join(workdir, name) for name, _, _ in expanded]
   if mode == 'vmap':
     states = loop.train(runs, workdirs, mesh=mesh)
@@ -179,18 +204,13 @@ def run_sweep(config, points, workdir, *, mode='sequential', metric=None):
   if parallel.is_primary():
     write_results(rows, os.path.join(workdir, 'results.csv'))
     keys = list(dict.fromkeys(k for _, o, _ in expanded for k in o))
-    metric = metric or ('high_quality' if 'high_quality' in rows[0]
-                        else 'g_loss')
-    if metric not in rows[0]:
-      raise errors.choices_error('metric', metric,
-                                 [k for k in rows[0] if k not in keys])
     plot_results(rows, keys, metric, os.path.join(workdir, 'results.png'))
   return rows
 
 
 def write_results(rows, path):
   columns = list(dict.fromkeys(k for row in rows for k in row))
-  with open(path, 'w', newline='') as f:
+  with atomic.replace(path, 'w', newline='') as f:
     writer = csv.DictWriter(f, fieldnames=columns)
     writer.writeheader()
     for row in rows:
@@ -220,5 +240,4 @@ def plot_results(rows, keys, metric, path):
     ax.set_xlabel(key)
     ax.set_ylabel(metric)
   fig.tight_layout()
-  fig.savefig(path)
-  plt.close(fig)
+  plotting.save_figure(fig, path)

@@ -4,8 +4,7 @@ get a run from `build_run` (fresh) or `load_trained` (a workdir's latest
 checkpoint); none repeats the sequence.
 """
 import dataclasses
-import json
-import os
+import math
 import sys
 from typing import Any
 
@@ -19,6 +18,7 @@ from gan_jax import objectives
 from gan_jax.core import checkpoints
 from gan_jax.core import config_rules
 from gan_jax.core import errors
+from gan_jax.core import identity
 from gan_jax.core import parallel
 from gan_jax.core import step as step_lib
 from gan_jax.core.state import GANState
@@ -47,7 +47,8 @@ def check_config(config):
   rules = {**config_rules.SHARED_RULES,
            'gan_loss': config_rules.Choice(tuple(losses.GAN_LOSSES)),
            **models.config_rules(config.model),
-           **objective_cls.CONFIG_RULES}
+           **objective_cls.CONFIG_RULES,
+           **(config_rules.REJECTION_RULES if 'rejection' in config else {})}
   config_rules.check(config, rules)
   for problem in config_rules.doubtful_choices(
       config, losses.get_gan_loss(config.gan_loss)):
@@ -64,6 +65,53 @@ def warn_once(text):
   if text not in _WARNED:
     _WARNED.add(text)
     print(f'warning: {text}', file=sys.stderr, flush=True)
+
+
+# Tracing the networks' init to size the state costs up to 0.4 s of a
+# run's start-up: `check_state_fits` does it only when a model dimension
+# exceeds this (a few such networks already need more memory than exists).
+LARGE_DIMENSION = 2**16
+
+
+def large_dimensions(config):
+  """{dotted field: value} of config.model's integers (or integer tuples)
+  with an entry above LARGE_DIMENSION."""
+  out = {}
+  for path, value in identity.flatten(config.model.to_dict()).items():
+    values = value if isinstance(value, (tuple, list)) else (value,)
+    if any(isinstance(v, int) and v > LARGE_DIMENSION for v in values):
+      out[f'model.{path}'] = value
+  return out
+
+
+def check_state_fits(objective, config, shapes=None):
+  """A one-line ConfigError when the train state (`shapes`, or traced when a
+  model dimension is large) cannot fit one device's memory; before any
+  array is made (a width of 2**32 crashes XLA itself)."""
+  large = large_dimensions(config)
+  if shapes is None:
+    if not large:
+      return
+    shapes = jax.eval_shape(lambda: create_train_state(objective, config))
+  fields = ', '.join(f'config.{k}={v}' for k, v in large.items())
+  fields = fields or 'config.model'
+  longest = max((d for x in jax.tree.leaves(shapes) for d in x.shape),
+                default=0)
+  if longest > 2**31 - 1:
+    raise errors.ConfigError(
+        f'the train state ({fields}) holds an array dimension of {longest}, '
+        'more than XLA indexes (2**31 - 1); use smaller networks')
+  size = sum(x.size * x.dtype.itemsize for x in jax.tree.leaves(shapes))
+  parallel.check_fits(size, f'the train state ({fields})',
+                      'use smaller networks')
+
+
+def check_samples_fit(spec, num_samples, flag='--num_samples'):
+  """A one-line ConfigError when `num_samples` examples of `spec`'s shape
+  (float32) cannot fit one device's memory."""
+  size = 4 * num_samples * math.prod(spec.example_shape)
+  parallel.check_fits(size, f'{flag}={num_samples} samples of shape '
+                      f'{tuple(spec.example_shape)}', 'ask for fewer')
 
 
 def load_dataset(config):
@@ -111,28 +159,19 @@ def build_run(config, *, mesh=None, shapes_only=False):
     state = jax.tree.map(
         lambda s: jax.ShapeDtypeStruct(s.shape, s.dtype, sharding=device),
         jax.eval_shape(lambda: create_train_state(objective, config)))
+    check_state_fits(objective, config, state)
   else:
+    check_state_fits(objective, config)
     state = create_train_state(objective, config)
   return Run(config, dataset, spec, objective, state)
 
 
-def save_run_description(workdir, config, spec):
-  """config.json and data_spec.json: all experiments.sample/evaluate need."""
-  with open(os.path.join(workdir, 'config.json'), 'w') as f:
-    f.write(config.to_json_best_effort(indent=2))
-  with open(os.path.join(workdir, 'data_spec.json'), 'w') as f:
-    f.write(spec.to_json())
-
-
 def load_config(workdir):
-  """The config a workdir was trained with (its config.json)."""
-  config_path = os.path.join(workdir, 'config.json')
-  if not os.path.exists(config_path):
-    raise errors.CheckpointError(
-        f'{workdir!r} holds no trained run (no config.json); train first with '
-        'python -m experiments.run --config=... --workdir=...')
-  with open(config_path) as f:
-    return ml_collections.ConfigDict(json.load(f))
+  """The config a workdir was trained with: its config.json, checked against
+  the config its newest checkpoint recorded (or that one, when config.json
+  is missing; see identity.check_description)."""
+  return ml_collections.ConfigDict(identity.check_description(
+      workdir, checkpoints.recorded_config(workdir)))
 
 
 def load_trained(workdir):

@@ -24,7 +24,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import zlib
 
 import jax
@@ -32,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 import orbax.checkpoint as ocp
 
+from gan_jax.core import atomic
 from gan_jax.core import errors
 
 DIGESTS = 'checkpoint_digests'
@@ -92,15 +92,6 @@ def digest(payload):
     out[jax.tree_util.keystr(path)] = (
         f'{array.dtype} {list(array.shape)} {crc:08x}')
   return out
-
-
-def write_json_atomic(path, value):
-  directory = os.path.dirname(path)
-  os.makedirs(directory, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-')
-  with os.fdopen(fd, 'w') as f:
-    json.dump(value, f, indent=1, sort_keys=True)
-  os.replace(tmp, path)
 
 
 # ----------------------------------------------------------------------------
@@ -210,8 +201,9 @@ class CheckpointStore:
   def digest_path(self, step):
     return os.path.join(self.digests, f'{step}.json')
 
-  def save(self, state):
-    """Saves a finite state (a non-finite one raises: it is never written)."""
+  def save(self, state, metadata=None):
+    """Saves a finite state (a non-finite one raises: it is never written)
+    with `metadata` (a JSON-able dict) beside it, committed together."""
     step = int(jax.device_get(state.step))
     unreadable = [s for s, _ in self.skipped]
     if step in self.manager.all_steps():
@@ -224,9 +216,22 @@ class CheckpointStore:
       raise errors.TrainingDivergedError(
           f'refusing to save step {step}: {", ".join(bad)} hold NaN or inf')
     if self.primary:
-      write_json_atomic(self.digest_path(step), digest(payload))
+      os.makedirs(self.digests, exist_ok=True)
+      atomic.write_json(self.digest_path(step), digest(payload), indent=1,
+                        sort_keys=True)
       self.prune_digests(step)
-    self.manager.save(step, args=ocp.args.StandardSave(payload))
+    self.manager.save(step, args=ocp.args.StandardSave(payload),
+                      custom_metadata=metadata or {})
+
+  def metadata(self, step):
+    """The metadata saved with checkpoint `step` ({} when it has none, as
+    checkpoints written before it was recorded, or cannot be read)."""
+    try:
+      with quiet(collect=False):
+        found = self.manager.metadata(step).custom_metadata
+    except Exception:  # pylint: disable=broad-except
+      return {}
+    return dict(found) if isinstance(found, dict) else {}
 
   def prune_digests(self, saving=None):
     """Drops the digests of checkpoints orbax's keep-last-N policy removed."""
@@ -301,24 +306,12 @@ class CheckpointStore:
   def restore(self, template_state, step=None):
     """template_state with its pytree fields read from the newest usable
     checkpoint (or from `step`); the newer ones skipped are in `skipped`."""
-    self.skipped = []
     steps = self.all_steps() if step is None else [step]
     if not steps:
       raise errors.CheckpointError(
           f'no checkpoint in {self.directory}; train first with '
           'python -m experiments.run --config=... --workdir=...')
-    for s in reversed(steps):
-      try:
-        return self.probe(template_state, s)
-      except errors.CheckpointError as e:
-        self.skipped.append((s, str(e)))
-    newest, reason = self.skipped[0]
-    others = (f' (nor can steps {", ".join(str(s) for s, _ in self.skipped[1:])})'
-              if len(self.skipped) > 1 else '')
-    raise errors.CheckpointError(
-        f'cannot read checkpoint step {newest} in {self.directory} '
-        f'({reason}){others}; nothing was deleted: move the checkpoints '
-        'aside to start over, or use the config they were written with')
+    return restore_newest([self], [template_state], steps)[0]
 
   def skipped_note(self, restored_step):
     return ' '.join(
@@ -354,3 +347,67 @@ class CheckpointStore:
       self.prune_digests()
     with quiet(collect=False):
       self.manager.close()
+
+
+def recorded_config(workdir):
+  """(step, config dict) the newest checkpoint of `workdir` that recorded
+  its config holds (CheckpointStore.save's metadata), or None."""
+  # Read file by file, not through a CheckpointManager, whose creation is
+  # a collective that every process of a multi-host run would have to join.
+  directory = os.path.join(workdir, 'checkpoints')
+  if not os.path.isdir(directory):
+    return None
+  steps = sorted((int(n) for n in os.listdir(directory) if n.isdigit()),
+                 reverse=True)
+  for step in steps:
+    try:
+      with quiet(collect=False):
+        found = ocp.metadata.get_step_metadata(
+            os.path.join(directory, str(step))).custom_metadata
+    except Exception:  # pylint: disable=broad-except
+      continue  # Unreadable: a kill mid-write, or older checkpoints.
+    config = (found or {}).get('config')
+    if isinstance(config, dict):
+      return step, config
+  return None
+
+
+def restore_newest(stores, templates, steps):
+  """Each store's state at the newest of `steps` that every store can
+  restore (it reads, matches its digest, is finite). Each store's `skipped`
+  lists the newer steps it could not restore, and why; raises a one-line
+  CheckpointError, deleting nothing, when no step restores in every store."""
+  for store in stores:
+    store.skipped = []
+  failed = []  # (step, store, reason), newest first.
+  for step in sorted(steps, reverse=True):
+    states = []
+    for store, template in zip(stores, templates):
+      try:
+        states.append(store.probe(template, step))
+      except errors.CheckpointError as e:
+        store.skipped.append((step, str(e)))
+        failed.append((step, store, str(e)))
+        break
+    if len(states) == len(stores):
+      return states
+  step, store, reason = failed[0]
+  others = sorted({s for s, _, _ in failed[1:]}, reverse=True)
+  others = (f' (nor can steps {", ".join(str(s) for s in others)})'
+            if others else '')
+  raise errors.CheckpointError(
+      f'cannot read checkpoint step {step} in {store.directory} '
+      f'({reason}){others}; nothing was deleted: move the checkpoints '
+      'aside to start over, or use the config they were written with')
+
+
+def restore_together(stores, templates):
+  """The states of a population (one store each) at the newest step every
+  member holds and can restore, or None when the members share no step (a
+  kill can land between two members' saves): then they start afresh."""
+  shared = set.intersection(*(set(store.all_steps()) for store in stores))
+  if not shared:
+    for store in stores:
+      store.skipped = []
+    return None
+  return restore_newest(stores, templates, shared)

@@ -15,12 +15,16 @@ from gan_jax.core import errors
 
 @dataclasses.dataclass(frozen=True)
 class Int:
-  """An integer (bools rejected) >= minimum."""
+  """An integer (bools rejected) >= minimum (and <= maximum, if given)."""
   minimum: int = 0
+  maximum: int | None = None
 
   def problem(self, value):
     if isinstance(value, bool) or not isinstance(value, int) or (
-        value < self.minimum):
+        value < self.minimum) or (
+            self.maximum is not None and value > self.maximum):
+      if self.maximum is not None:
+        return f'must be an integer in [{self.minimum}, {self.maximum}]'
       if self.minimum == 1:
         return 'must be a positive integer'
       return f'must be an integer >= {self.minimum}'
@@ -42,6 +46,8 @@ class Float:
           and (value < self.high if self.open_high else value <= self.high))
     if ok:
       return None
+    if self.low == -math.inf and self.high == math.inf:
+      return 'must be a finite number'
     if self.high == math.inf:
       return f"must be {'>' if self.open_low else '>='} {self.low:g}"
     return (f"must be in {'(' if self.open_low else '['}{self.low:g}, "
@@ -83,6 +89,8 @@ class Text:
 
 
 POSITIVE_INT = Int(1)
+# Seeds: what jax.random.PRNGKey takes (a signed 64-bit integer), >= 0.
+SEED = Int(0, 2**63 - 1)
 NON_NEGATIVE_INT = Int(0)
 NON_NEGATIVE = Float(0.0)
 POSITIVE = Float(0.0, open_low=True)
@@ -90,7 +98,7 @@ FRACTION = Float(0.0, 1.0)
 
 # Fields every config has.
 SHARED_RULES = {
-    'seed': NON_NEGATIVE_INT,
+    'seed': SEED,
     'num_steps': POSITIVE_INT,
     'batch_size': POSITIVE_INT,
     'd_steps': POSITIVE_INT,
@@ -117,6 +125,19 @@ SHARED_RULES = {
     'penalty.r1_weight': NON_NEGATIVE,
     # Decay of the EMA of G's params that sampling uses (0 = no EMA).
     'ema_decay': Float(0.0, 1.0, open_high=True),
+}
+
+
+# Discriminator rejection sampling (gan_jax/evaluation/rejection.py), for
+# the configs with a `rejection` block (configs/mixture.py): read only when
+# sampling, checked with every other field before training.
+REJECTION_RULES = {
+    'rejection.enabled': Bool(),
+    'rejection.calibration_steps': NON_NEGATIVE_INT,
+    'rejection.calibration_lr': POSITIVE,
+    'rejection.burn_in': POSITIVE_INT,
+    'rejection.gamma': Float(),
+    'rejection.max_candidates': POSITIVE_INT,
 }
 
 

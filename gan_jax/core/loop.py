@@ -17,10 +17,10 @@ import numpy as np
 from gan_jax.core import build
 from gan_jax.core import checkpoints
 from gan_jax.core import errors
-from gan_jax.core import identity
 from gan_jax.core import lock
 from gan_jax.core import outputs
 from gan_jax.core import parallel
+from gan_jax.core import preemption
 from gan_jax.core import step as step_lib
 from gan_jax.data import batching
 
@@ -148,7 +148,9 @@ def train(runs, workdirs=None, *, mesh=None, snapshot_steps=(),
   states. Returns the final member states. A workdir is locked for the
   run, its config must match its config.json unless `apply_config_changes`
   (gan_jax.core.identity), and training stops before a NaN or inf in the
-  losses, parameters or optimizer states reaches a checkpoint.
+  losses, parameters or optimizer states reaches a checkpoint. With
+  workdirs, a SIGTERM or SIGINT stops training at the end of the chunk it is
+  in: a checkpoint at that step is saved, then preemption.Stopped raised.
   """
   mesh = parallel.make_mesh() if mesh is None else mesh
   config = runs[0].config
@@ -158,50 +160,72 @@ def train(runs, workdirs=None, *, mesh=None, snapshot_steps=(),
                              apply_config_changes=apply_config_changes)
           if workdirs is not None else None)
   try:
-    population = Population(runs, mesh)
-    states = [r.state for r in runs]
-    if len(runs) == 1:
-      # Placed before restoring, so the checkpoint is read into the same
-      # sharding.
-      states = [parallel.replicate(states[0], mesh)]
-    if outs is not None:
-      states = outs.restore(states)
-    steps = {int(s.step) for s in states}
-    if len(steps) > 1:
-      raise errors.ConfigError(
-          f'the population members resume from different steps '
-          f'{sorted(steps)}; run this sweep with --mode=sequential')
-    step = steps.pop()
-    if step >= config.num_steps:
-      if outs is not None:
-        outs.nothing_to_do(step)
-      return states
-    value = population.place(states)
-    if on_snapshot is not None and step in snapshot_steps:
-      on_snapshot(step, population.members(value))
-    if outs is not None:
-      outs.start(step)
-    while step < config.num_steps:
-      length = next_boundary(step, config, snapshot_steps)
-      new_value, metrics = population.chunk(
-          value, population.data, population.indices(step, length))
-      metrics = parallel.to_host(metrics)
-      finite = parallel.to_host(checkpoints.finite_by_field(
-          new_value.payload(), stacked=len(runs) > 1))
-      for i, run in enumerate(runs):
-        check_finite(population.member_metrics(metrics, i), step, length,
-                     (lambda i=i: outs.last_checkpoint(i)) if outs else None,
-                     name=None if len(runs) == 1 else f'run {i}',
-                     state_finite=population.member_metrics(finite, i))
-      value, step = new_value, step + length
-      if outs is not None:
-        outs.after_chunk(step, metrics, population.members, value)
-      if on_snapshot is not None and step in snapshot_steps:
-        on_snapshot(step, population.members(value))
-    return population.members(value)
+    # A run that writes a workdir stops cleanly on SIGTERM/SIGINT.
+    with preemption.stoppable(enabled=outs is not None):
+      return train_population(runs, outs, mesh, config, snapshot_steps,
+                              on_snapshot)
   finally:
     if outs is not None:
       outs.close()
+
+
+def stop_requested():
+  """The signal that asked training to stop (0: none), agreed by every
+  process of a multi-process run, so that all save the same step."""
+  signum = preemption.requested()
+  if jax.process_count() > 1:
+    from jax.experimental import multihost_utils  # pylint: disable=g-import-not-at-top
+    signum = int(np.max(multihost_utils.process_allgather(np.int32(signum))))
+  return signum
+
+
+def train_population(runs, outs, mesh, config, snapshot_steps, on_snapshot):
+  """`train` once the outputs are open: restore, then chunk after chunk to
+  num_steps, or to the chunk end after a stop request (preemption.Stopped,
+  raised once a checkpoint at that step is saved)."""
+  population = Population(runs, mesh)
+  states = [r.state for r in runs]
+  if len(runs) == 1:
+    # Placed before restoring, so the checkpoint is read into the same
+    # sharding.
+    states = [parallel.replicate(states[0], mesh)]
+  if outs is not None:
+    states = outs.restore(states)
+  step = int(states[0].step)  # The members restore the same step.
+  if step >= config.num_steps:
+    if outs is not None:
+      outs.nothing_to_do(step)
+    return states
+  signum = stop_requested() if outs is not None else 0
+  if signum:  # Before any training: the restored state is saved already.
+    raise preemption.Stopped(step, signum)
+  value = population.place(states)
+  if on_snapshot is not None and step in snapshot_steps:
+    on_snapshot(step, population.members(value))
+  if outs is not None:
+    outs.start(step)
+  while step < config.num_steps:
+    length = next_boundary(step, config, snapshot_steps)
+    new_value, metrics = population.chunk(
+        value, population.data, population.indices(step, length))
+    metrics = parallel.to_host(metrics)
+    finite = parallel.to_host(checkpoints.finite_by_field(
+        new_value.payload(), stacked=len(runs) > 1))
+    for i, run in enumerate(runs):
+      check_finite(population.member_metrics(metrics, i), step, length,
+                   (lambda i=i: outs.last_checkpoint(i)) if outs else None,
+                   name=None if len(runs) == 1 else f'run {i}',
+                   state_finite=population.member_metrics(finite, i))
+    value, step = new_value, step + length
+    if outs is not None:
+      outs.after_chunk(step, metrics, population.members, value)
+      signum = stop_requested() if step < config.num_steps else 0
+      if signum:
+        outs.save_checkpoints(population.members(value))
+        raise preemption.Stopped(step, signum)
+    if on_snapshot is not None and step in snapshot_steps:
+      on_snapshot(step, population.members(value))
+  return population.members(value)
 
 
 def check_finite(metrics, step, length, last_checkpoint, name=None,
@@ -240,8 +264,7 @@ def train_and_evaluate(config, workdir, *, mesh=None,
   build.check_config(config)
   outputs.check_workdir_writable(workdir)
   with lock.Held([workdir], enabled=parallel.is_primary()):
-    identity.check(identity.compare(config, workdir), workdir,
-                   apply_changes=apply_config_changes)
+    outputs.check_identity(config, workdir, apply_config_changes)
     run = build.build_run(config, mesh=mesh)
     return train([run], [workdir], mesh=mesh,
                  apply_config_changes=apply_config_changes)[0]

@@ -17,6 +17,7 @@ import time
 import jax
 import numpy as np
 
+from gan_jax.core import atomic
 from gan_jax.core import checkpoints
 from gan_jax.core import errors
 from gan_jax.core import identity
@@ -38,6 +39,20 @@ def check_workdir_writable(workdir):
         'pass a --workdir you can write to') from e
 
 
+def check_identity(config, workdir, apply_config_changes=False):
+  """identity.compare of `config` against the workdir's config.json and
+  its newest checkpoint's recorded config, checked (a one-line ConfigError
+  unless apply_config_changes); a missing config.json is first restored
+  from that checkpoint. Returns the Changes (None: a new run)."""
+  recorded = checkpoints.recorded_config(workdir)
+  if (recorded is not None and parallel.is_primary()
+      and identity.read_description(workdir) is None):
+    identity.restore_description(workdir, recorded)
+  changes = identity.compare(config, workdir, recorded)
+  identity.check(changes, workdir, apply_changes=apply_config_changes)
+  return changes
+
+
 def truncate_metrics(path, step):
   """Drops the JSON lines logged past `step` (a killed run logged them after
   its last checkpoint); rewrites the file atomically. Returns how many."""
@@ -54,7 +69,7 @@ def truncate_metrics(path, step):
       pass  # A line cut by the kill.
   if len(keep) == len(lines):
     return 0
-  identity.write_atomic(path, ''.join(line + '\n' for line in keep))
+  atomic.write(path, ''.join(line + '\n' for line in keep))
   return len(lines) - len(keep)
 
 
@@ -80,7 +95,9 @@ class MetricWriter:
 
   Starting at `step`, entries past it are dropped: the JSON lines are
   rewritten and TensorBoard is given purge_step=step + 1, so a resumed run
-  never shows a step twice.
+  never shows a step twice. TensorBoard is flushed at every checkpoint, so
+  it holds every step up to the one a rerun resumes from: after a kill and a
+  rerun, it shows what metrics.jsonl holds.
   """
 
   def __init__(self, workdir, step=0):
@@ -99,6 +116,11 @@ class MetricWriter:
       f.write(json.dumps({'step': step, **scalars}) + '\n')
     for name, value in scalars.items():
       self.tb.add_scalar(name, value, step)
+
+  def flush(self):
+    """Writes TensorBoard's queued events out: at every checkpoint, so that
+    after a kill TensorBoard holds every step a rerun resumes past."""
+    self.tb.flush()
 
   def close(self):
     self.tb.close()
@@ -136,6 +158,35 @@ def clock(seconds):
   return str(datetime.timedelta(seconds=int(round(seconds))))
 
 
+def window_record(window, i, size):
+  """Member i's metrics of the steps in `window` (the chunks since the last
+  progress line), as JSON: one list per metric, one value per step."""
+  merged = {k: np.concatenate([np.atleast_1d(m[k] if size == 1 else m[k][i])
+                               for m in window]) for k in window[0]}
+  return {'dtypes': {k: str(v.dtype) for k, v in merged.items()},
+          'values': {k: v.tolist() for k, v in merged.items()}}
+
+
+def resumed_window(metadata, step):
+  """The logging window the checkpoints at `step` recorded, as one chunk of
+  metrics (stacked over members), or [] when one of them has none."""
+  records = [m.get('log_window') for m in metadata]
+  if not all(records) or not records:
+    return []
+  try:
+    members = [{k: np.asarray(r['values'][k], dtype=r['dtypes'][k])
+                for k in r['values']} for r in records]
+    lengths = {len(v) for m in members for v in m.values()}
+    if len(lengths) != 1 or lengths.pop() > step or (
+        len({tuple(sorted(m)) for m in members}) != 1):
+      return []
+  except (KeyError, TypeError, ValueError):
+    return []  # Not what save_checkpoints writes: log as if none.
+  if len(members) == 1:
+    return members
+  return [{k: np.stack([m[k] for m in members]) for k in members[0]}]
+
+
 class RunOutputs:
   """The outputs of P runs trained side by side, one workdir each."""
 
@@ -148,15 +199,14 @@ class RunOutputs:
     self.primary = parallel.is_primary()
     self.verbose = verbose and self.primary
     self.writers, self.stores, self.templates = None, [], None
+    self.restored_metadata = [{} for _ in runs]
     for workdir in self.workdirs:
       check_workdir_writable(workdir)
     # Before any work; multi-host: process 0 alone.
     self.locks = lock.Held(self.workdirs, enabled=self.primary).__enter__()
     try:
-      self.changes = [identity.compare(r.config, w)
+      self.changes = [check_identity(r.config, w, apply_config_changes)
                       for r, w in zip(runs, self.workdirs)]
-      for changes, workdir in zip(self.changes, self.workdirs):
-        identity.check(changes, workdir, apply_changes=apply_config_changes)
       self.stores = [checkpoints.CheckpointStore(
           w, max_to_keep=r.config.keep_checkpoints, primary=self.primary)
                      for r, w in zip(runs, self.workdirs)]
@@ -169,23 +219,33 @@ class RunOutputs:
       print(text, flush=True)
 
   def restore(self, states):
-    """Each member from its newest usable checkpoint (the fresh state when
-    it has none), with the config's hyperparameters written into it."""
-    self.templates, out = list(states), []
-    for template, store, workdir in zip(states, self.stores, self.workdirs):
-      state = template
-      if store.all_steps():
-        state = store.restore(template)
-        if store.skipped:
-          self.say(f'{workdir}: {store.skipped_note(int(state.step))}')
-        # The config's learning rates, decay points and hparams, whether it
-        # changed them now or an earlier rerun did (a fallback can restore
-        # a checkpoint older than that change); a no-op otherwise.
-        state = identity.apply_to_state(state, template)
-        if len(self.runs) == 1:
-          self.say(f'Resuming from checkpoint at step {int(state.step)} in '
-                   f'{workdir}')
-      out.append(state)
+    """The members from the newest step every one of them can restore (the
+    fresh states when they share none), with the config's hyperparameters
+    written into each."""
+    self.templates = list(states)
+    restored = checkpoints.restore_together(self.stores, states)
+    if restored is None:
+      if any(store.all_steps() for store in self.stores):
+        self.say('No checkpoint step is held by every run of the population; '
+                 'training all from step 0')
+      return list(states)
+    step = int(restored[0].step)
+    out = []
+    for i, (state, template, store, workdir) in enumerate(zip(
+        restored, states, self.stores, self.workdirs)):
+      self.restored_metadata[i] = store.metadata(step)
+      if store.skipped:
+        self.say(f'{workdir}: {store.skipped_note(step)}')
+      # The config's learning rates, decay points and hparams, whether it
+      # changed them now or an earlier rerun did (a fallback can restore
+      # a checkpoint older than that change); a no-op otherwise.
+      out.append(identity.apply_to_state(state, template))
+    if len(self.runs) == 1:
+      self.say(f'Resuming from checkpoint at step {step} in '
+               f'{self.workdirs[0]}')
+    elif any(store.all_steps()[-1] > step for store in self.stores):
+      self.say(f'Resuming {len(self.runs)} runs from step {step}, the newest '
+               'step every one of them can restore')
     return out
 
   def last_checkpoint(self, i):
@@ -198,12 +258,15 @@ class RunOutputs:
     """A new run writes config.json; a rerun that changes the config
     records the changes (its identity was checked in __init__)."""
     for run, workdir, changes in zip(self.runs, self.workdirs, self.changes):
-      if changes is None:
-        identity.write_description(workdir, run.config, run.spec)
-      elif changes:
-        if len(self.runs) == 1 or changes.other or changes.tied:
+      if changes:
+        if len(self.runs) == 1 or changes.other or changes.tied or (
+            changes.edited):
           self.say(f'{workdir}: {identity.note(changes, step)}')
         identity.record(workdir, step, changes, run.config, run.spec)
+      elif changes is None or not os.path.exists(
+          os.path.join(workdir, identity.DATA_SPEC)):
+        # A new run, or one whose config.json was restored.
+        identity.write_description(workdir, run.config, run.spec)
 
   def nothing_to_do(self, step):
     self.say(f'Nothing to do: step {step} >= num_steps '
@@ -229,12 +292,12 @@ class RunOutputs:
                  '(logged after the last checkpoint)')
     self.started = self.window_start = time.perf_counter()
     self.first_step = self.window_first_step = step
-    self.window = []
+    self.window = resumed_window(self.restored_metadata, step)
 
   def after_chunk(self, step, metrics, members, value):
     """Logs, samples and checkpoints at the boundaries `step` reached;
     `members(value)` gives the member states when something needs them."""
-    config, size = self.config, len(self.runs)
+    config = self.config
     self.window.append(metrics)
     end = step == config.num_steps
     if step % config.log_every == 0 or end:
@@ -245,10 +308,20 @@ class RunOutputs:
       for run, state, workdir in zip(self.runs, states, self.workdirs):
         write_sample_grid(run.objective, state, run.config, workdir, step)
     if step % config.checkpoint_every == 0 or end:
-      states = members(value) if states is None else states
-      for store, state in zip(self.stores, states):
-        store.save(state)  # Collective: every process takes part.
-    del size
+      self.save_checkpoints(members(value) if states is None else states)
+
+  def save_checkpoints(self, states):
+    """Saves each member's state (a no-op for a step saved already), with
+    the config it was trained with and the metrics logged at its next
+    progress line so far, so a resumed run logs what this one would have."""
+    for writer in self.writers or ():
+      writer.flush()
+    for i, (run, store, state) in enumerate(zip(self.runs, self.stores,
+                                                states)):
+      metadata = {'config': json.loads(run.config.to_json_best_effort())}
+      if self.window:
+        metadata['log_window'] = window_record(self.window, i, len(self.runs))
+      store.save(state, metadata=metadata)  # Collective: every process.
 
   def log(self, step):
     now = time.perf_counter()

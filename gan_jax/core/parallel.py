@@ -161,3 +161,31 @@ def to_host(tree):
     return np.asarray(x)
 
   return jax.tree.map(get, tree)
+
+
+def memory_bytes():
+  """Bytes one device can hold: its allocator's limit where it reports one
+  (GPU, TPU), else the host's memory (CPU devices share it)."""
+  device = jax.local_devices()[0]
+  stats = device.memory_stats() or {}
+  if stats.get('bytes_limit'):
+    return int(stats['bytes_limit'])
+  return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+
+
+def human_bytes(num):
+  for unit in ('B', 'KB', 'MB', 'GB', 'TB', 'PB'):
+    if num < 1000 or unit == 'PB':
+      return f'{num:.3g} {unit}'
+    num /= 1000
+  return ''
+
+
+def check_fits(num_bytes, what, fix):
+  """A one-line ConfigError when `num_bytes` exceed one device's memory."""
+  limit = memory_bytes()
+  if num_bytes > limit:
+    raise errors.ConfigError(
+        f'{what} would take {human_bytes(num_bytes)}, more than the '
+        f'{human_bytes(limit)} of memory of a {jax.local_devices()[0].platform}'
+        f' device; {fix}')

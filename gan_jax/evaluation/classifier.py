@@ -12,6 +12,7 @@ what the Frechet distance reads.
 import dataclasses
 import hashlib
 import os
+import sys
 
 import flax
 import flax.linen as nn
@@ -19,6 +20,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+
+from gan_jax.core import atomic
+from gan_jax.core import errors
 
 
 class DigitClassifier(nn.Module):
@@ -126,6 +130,27 @@ def _cache_key(arrays, num_classes, settings):
   return digest.hexdigest()[:16]
 
 
+def read_cached(module, path, image_shape):
+  """The params cached at `path`, or None when there are none, or they
+  cannot be read (a cut or damaged file: one warning, then retrained)."""
+  if path is None or not os.path.exists(path):
+    return None
+  template = module.init(jax.random.PRNGKey(0), jnp.zeros((1, *image_shape)))
+  try:
+    with open(path, 'rb') as f:
+      params = flax.serialization.from_bytes(template, f.read())
+    shapes = jax.tree.map(np.shape, params)
+    if shapes != jax.tree.map(np.shape, template):
+      raise ValueError('its arrays have other shapes')
+    return params
+  except Exception as e:  # pylint: disable=broad-except
+    # msgpack and flax raise many types for a cut or damaged file.
+    reason = ' '.join(str(e).split())[:120] or type(e).__name__
+    print(f'warning: classifier cache {path} cannot be read ({reason}); '
+          'training it again', file=sys.stderr, flush=True)
+    return None
+
+
 def load_or_train_classifier(train_images, train_labels, test_images,
                              test_labels, *, num_classes, cache_dir=None,
                              settings=ClassifierSettings()):
@@ -141,22 +166,20 @@ def load_or_train_classifier(train_images, train_labels, test_images,
                      num_classes, settings)
     path = os.path.join(cache_dir, f'classifier_{key}.msgpack')
   module = DigitClassifier(num_classes)
-  if path is not None and os.path.exists(path):
-    template = module.init(jax.random.PRNGKey(0),
-                           jnp.zeros((1, *np.shape(train_images)[1:])))
-    with open(path, 'rb') as f:
-      params = flax.serialization.from_bytes(template, f.read())
-  else:
+  params = read_cached(module, path, np.shape(train_images)[1:])
+  if params is None:
     module, params = train_classifier(train_images, train_labels,
                                       num_classes=num_classes,
                                       settings=settings)
     if path is not None:
-      os.makedirs(cache_dir, exist_ok=True)
-      # A private temporary name, so concurrent evaluations never mix bytes.
-      tmp = f'{path}.{os.getpid()}.tmp'
-      with open(tmp, 'wb') as f:
-        f.write(flax.serialization.to_bytes(params))
-      os.replace(tmp, path)
+      try:
+        os.makedirs(cache_dir, exist_ok=True)
+        # A private temporary name: concurrent evaluations never mix bytes.
+        atomic.write(path, flax.serialization.to_bytes(params))
+      except OSError as e:
+        raise errors.ConfigError(
+            f'cannot cache the classifier in {cache_dir} ({e.strerror}); '
+            'pass a --cache_dir that is a writable directory') from e
   classifier = Classifier(module, params, 0.0)
   classifier.test_accuracy = float(
       np.mean(classifier.predict(test_images) == np.asarray(test_labels)))

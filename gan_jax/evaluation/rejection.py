@@ -16,6 +16,7 @@ The trained D of the 2D mixtures scores one point at a time, unconditionally:
 """
 import copy
 import functools
+import math
 
 import jax
 import jax.numpy as jnp
@@ -23,6 +24,7 @@ import numpy as np
 import optax
 
 from gan_jax import losses
+from gan_jax.core import config_rules
 from gan_jax.core import errors
 
 
@@ -160,20 +162,31 @@ def rejection_sample(objective, d_params, g_params, rng, num_samples, *,
 
 
 def check_options(options):
-  """Validates a config.rejection block (ConfigError names the bad field)."""
-  for field in ('calibration_steps',):
-    value = options[field]
-    if not isinstance(value, int) or value < 0:
-      raise errors.ConfigError(f'config.rejection.{field} must be an integer '
-                               f'>= 0, got {value!r}')
-  for field in ('burn_in', 'max_candidates'):
-    value = options[field]
-    if not isinstance(value, int) or value < 1:
-      raise errors.ConfigError(f'config.rejection.{field} must be a positive '
-                               f'integer, got {value!r}')
-  if not options.calibration_lr > 0:
-    raise errors.ConfigError('config.rejection.calibration_lr must be > 0, '
-                             f'got {options.calibration_lr!r}')
+  """Validates a rejection block (ConfigError names the bad field) by
+  config_rules.REJECTION_RULES, the rules build.check_config applies to a
+  config's `rejection` block before training."""
+  config_rules.check({'rejection': options}, config_rules.REJECTION_RULES)
+
+
+def check_filled(stats, num_samples, max_candidates):
+  """One line when rejection sampling accepted fewer than `num_samples`,
+  naming the acceptance rate and how many candidates would do."""
+  accepted = stats['num_accepted']
+  if accepted >= num_samples:
+    return
+  rate = stats['acceptance_rate']
+  if accepted:
+    needed = math.ceil(1.2 * num_samples / rate)
+    fix = (f'set rejection.max_candidates (now {max_candidates}) to at least '
+           f'{needed}')
+  else:
+    fix = (f'raise rejection.max_candidates (now {max_candidates}) or set '
+           'rejection.gamma below 0 (accepts more, less exactly)')
+  raise errors.ConfigError(
+      f'rejection sampling accepted {accepted} of {stats["num_candidates"]} '
+      f'candidates (acceptance rate {rate:.4%}), fewer than the '
+      f'{num_samples} samples asked for; {fix} in the run\'s config.json '
+      '(sampling settings may be edited there), or ask for fewer samples')
 
 
 def enabled(config):
@@ -186,10 +199,10 @@ def sample_trained(run, rng, num_samples):
   """DRS samples from a trained Run (experiments.sample, experiments.evaluate):
   calibrates its D on the run's own training data first, as
   run.config.rejection says. G is the one the run samples with (its EMA when
-  it keeps one)."""
+  it keeps one). A request it cannot fill within rejection.max_candidates
+  is a one-line ConfigError (check_filled)."""
   config, objective, state = run.config, run.objective, run.state
   options = config.rejection
-  check_options(options)
   d_params, g_params = state.d_params, state.sample_params()
   if options.calibration_steps:
     calibrate = jax.jit(make_calibration(
@@ -198,7 +211,9 @@ def sample_trained(run, rng, num_samples):
     d_params = calibrate(d_params, g_params,
                          jnp.asarray(run.dataset.train['x']),
                          jax.random.fold_in(rng, 777), state.extra)
-  return rejection_sample(
+  samples, stats = rejection_sample(
       objective, d_params, g_params, rng, num_samples,
       burn_in=options.burn_in, gamma=options.gamma,
       max_candidates=options.max_candidates, extra=state.extra)
+  check_filled(stats, num_samples, options.max_candidates)
+  return samples, stats

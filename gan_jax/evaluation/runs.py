@@ -6,12 +6,12 @@ writes WORKDIR/eval.json. `evaluate_seeds` trains one run per seed and takes
 the median of the evaluator's headline metric. `run_metrics` is the cheap
 per-point row the sweep writes to results.csv.
 """
-import json
 import os
 
 import jax
 import numpy as np
 
+from gan_jax.core import atomic
 from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import loop
@@ -21,6 +21,13 @@ from gan_jax.evaluation import evaluators
 from gan_jax.evaluation import mixtures
 
 
+def run_metric_names(spec):
+  """The names of run_metrics' metrics for a run on data like `spec`."""
+  if spec.kind != 'points' or spec.modes is None:
+    return ()
+  return ('high_quality', 'modes_covered')
+
+
 def run_metrics(objective, state):
   """Quick metrics of a just-trained run for the sweep's results.csv.
 
@@ -28,7 +35,7 @@ def run_metrics(objective, state):
   mixtures.NUM_SAMPLES plain samples (seed 0). Anything else: {}.
   """
   spec = objective.spec
-  if spec.kind != 'points' or spec.modes is None:
+  if not run_metric_names(spec):
     return {}
   samples = objective.sample(parallel.to_host(state.sample_params()),
                              jax.random.PRNGKey(0), mixtures.NUM_SAMPLES)
@@ -36,6 +43,18 @@ def run_metrics(objective, state):
                                     spec.mode_std)
   return {'high_quality': coverage['high_quality'],
           'modes_covered': coverage['modes_covered']}
+
+
+def check_directory(path, what):
+  """A one-line ConfigError unless `path` is a directory or can be made one
+  (no file in its place or above it)."""
+  existing = os.path.abspath(path)
+  while not os.path.exists(existing):
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing):
+    raise errors.ConfigError(
+        f'{what} {path}: {existing} is a file; pass a directory (it is '
+        'created if missing)')
 
 
 def evaluate_run(workdir, *, num_samples=None, seed=0, cache_dir=None,
@@ -52,7 +71,11 @@ def evaluate_run(workdir, *, num_samples=None, seed=0, cache_dir=None,
   if num_samples is not None and (
       not isinstance(num_samples, int) or num_samples < 2):
     raise errors.ConfigError(f'num_samples must be >= 2, got {num_samples!r}')
+  if cache_dir is not None:
+    check_directory(cache_dir, '--cache_dir')
   run = build.load_trained(workdir)
+  if num_samples is not None:
+    build.check_samples_fit(run.spec, num_samples)
   weights = 'ema' if run.state.has_ema and not raw_weights else 'raw'
   if raw_weights:
     run.state = run.state.without_ema()
@@ -70,8 +93,7 @@ def evaluate_run(workdir, *, num_samples=None, seed=0, cache_dir=None,
       'g_weights': weights,
       **evaluator.evaluate(ctx),
   }
-  with open(os.path.join(workdir, 'eval.json'), 'w') as f:
-    json.dump(results, f, indent=2)
+  atomic.write_json(os.path.join(workdir, 'eval.json'), results, indent=2)
   return results
 
 
@@ -124,6 +146,5 @@ def evaluate_seeds(config, workdir, seeds, **evaluate_options):
       'per_seed': per_seed,
       'median': float(np.median(list(per_seed.values()))),
   }
-  with open(os.path.join(workdir, 'seeds.json'), 'w') as f:
-    json.dump(summary, f, indent=2)
+  atomic.write_json(os.path.join(workdir, 'seeds.json'), summary, indent=2)
   return summary

@@ -17,6 +17,7 @@ import time
 import jax
 import numpy as np
 
+from gan_jax.core import atomic
 from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import loop
@@ -249,12 +250,12 @@ def write_rows(output_dir, part, rows):
   fields = []
   for row in rows:
     fields += [k for k in row if k not in fields]
-  with open(os.path.join(output_dir, f'{part}.csv'), 'w', newline='') as f:
+  with atomic.replace(os.path.join(output_dir, f'{part}.csv'), 'w',
+                      newline='') as f:
     writer = csv.DictWriter(f, fieldnames=fields)
     writer.writeheader()
     writer.writerows(rows)
-  with open(os.path.join(output_dir, f'{part}.md'), 'w') as f:
-    f.write(markdown_table(rows))
+  atomic.write(os.path.join(output_dir, f'{part}.md'), markdown_table(rows))
 
 
 def pm(row, key, digits=1):

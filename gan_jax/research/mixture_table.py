@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gan_jax import losses as losses_lib
+from gan_jax.core import atomic
 from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import loop
@@ -200,8 +201,7 @@ def run_table(config, *, dataset, seeds, settings, noise_std, output_dir):
     row['seconds'] = time.perf_counter() - start
     rows.append(row)
   write_csv(os.path.join(output_dir, f'{dataset}.csv'), rows)
-  with open(os.path.join(output_dir, f'{dataset}.md'), 'w') as f:
-    f.write(markdown_table(rows))
+  atomic.write(os.path.join(output_dir, f'{dataset}.md'), markdown_table(rows))
   return rows
 
 
@@ -215,7 +215,7 @@ def save_panels(output_dir, name, samples, results, spec, seeds):
 
 
 def write_csv(path, rows):
-  with open(path, 'w', newline='') as f:
+  with atomic.replace(path, 'w', newline='') as f:
     writer = csv.DictWriter(f, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)

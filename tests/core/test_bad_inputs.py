@@ -9,6 +9,7 @@ point calls first); command lines run in one process per entry point
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 
@@ -17,6 +18,7 @@ import pytest
 from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import lock
+from gan_jax.core import loop
 from tests.conftest import tiny_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
@@ -25,7 +27,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
 # (config, overrides, start of the message after 'error: ')
 BAD_FIELDS = [
     ('vanilla', {'objective': 'gan9'}, "unknown objective 'gan9'"),
-    ('vanilla', {'seed': -1}, 'config.seed must be an integer >= 0, got -1'),
+    ('vanilla', {'seed': -1},
+     'config.seed must be an integer in [0, 9223372036854775807], got -1'),
     ('vanilla', {'num_steps': -5}, 'config.num_steps must be a positive'),
     ('vanilla', {'batch_size': 0}, 'config.batch_size must be a positive'),
     ('vanilla', {'d_steps': 0}, 'config.d_steps must be a positive'),
@@ -67,6 +70,17 @@ BAD_FIELDS = [
      'config.infogan.continuous_weight must be >= 0'),
     ('cyclegan', {'identity_weight': -0.5},
      'config.identity_weight must be >= 0'),
+    # DRS settings, read only when sampling, checked before training too.
+    ('mixture', {'rejection.burn_in': 0},
+     'config.rejection.burn_in must be a positive integer, got 0'),
+    ('mixture', {'rejection.max_candidates': -5},
+     'config.rejection.max_candidates must be a positive integer'),
+    ('mixture', {'rejection.calibration_steps': -1},
+     'config.rejection.calibration_steps must be an integer >= 0'),
+    ('mixture', {'rejection.calibration_lr': 0.0},
+     'config.rejection.calibration_lr must be > 0, got 0.0'),
+    ('mixture', {'rejection.gamma': math.nan},
+     'config.rejection.gamma must be a finite number, got nan'),
 ]
 
 
@@ -136,6 +150,29 @@ def run_cases(tmp):
       ([*RUN, f'--workdir={tmp}/other_seed'],
        f'{tmp}/other_seed was created with another config: seed 5 -> 0; '
        'start a new --workdir, or pass --apply_config_changes'),
+      (['--config=configs/mixture.py', f'--workdir={tmp}/w4',
+        '--config.rejection.burn_in=0'],
+       'config.rejection.burn_in must be a positive integer, got 0'),
+      ([f'--config={tmp}/raises.py', f'--workdir={tmp}/w5'],
+       f'--config={tmp}/raises.py cannot be loaded: RuntimeError: no data'),
+      ([f'--config={tmp}/syntax.py', f'--workdir={tmp}/w5'],
+       f'--config={tmp}/syntax.py cannot be loaded: SyntaxError: '),
+      ([f'--config={tmp}/config.json', f'--workdir={tmp}/w5'],
+       f'--config={tmp}/config.json: a config file is a Python file defining '
+       'get_config()'),
+      ([*RUN, f'--workdir={tmp}/w5', f'--config.seed={2**63}'],
+       'config.seed must be an integer in [0, 9223372036854775807], got '
+       '9223372036854775808'),
+      ([*RUN, f'--workdir={tmp}/w5', f'--config.model.latent_dim={2**40}'],
+       'the train state (config.model.latent_dim=1099511627776) holds an '
+       'array dimension of 1099511627776, more than XLA indexes'),
+      ([*RUN, f'--workdir={tmp}/w5', f'--config.model.g_widths=({2**32},)'],
+       'the train state (config.model.g_widths=(4294967296,)) holds an array '
+       'dimension of 4294967296'),
+      ([*RUN, f'--workdir={tmp}/w5',
+        f'--config.model.g_widths=({2**20},{2**20})'],
+       'the train state (config.model.g_widths=(1048576, 1048576)) would '
+       'take '),
       ([*RUN, f'--workdir={tmp}/w3', '--num_processes=2'],
        '--coordinator_address, --num_processes and --process_id go together'),
   ]
@@ -162,7 +199,53 @@ def sample_cases(tmp):
        f'--output {blocker}/x.npz: cannot create {blocker}'),
       ([f'--workdir={tmp}', f'--output={tmp}/a_dir.npz'],
        f'--output {tmp}/a_dir.npz is a directory'),
+      ([f'--workdir={tmp}/cut', out],
+       f'{tmp}/cut/config.json cannot be read ('),
+      ([f'--workdir={tmp}/empty', out],
+       f'{tmp}/empty/config.json cannot be read (Expecting value'),
+      ([f'--workdir={tmp}/trained', out, f'--seed={2**63}'],
+       '--seed must be an integer in [0, 9223372036854775807], got '
+       '9223372036854775808'),
+      ([f'--workdir={tmp}/trained', out, f'--num_samples={10**12}'],
+       '--num_samples=1000000000000 samples of shape (2,) would take 8 TB, '
+       'more than the '),
   ]
+
+
+def evaluate_cases(tmp):
+  blocker = os.path.join(tmp, 'a_file')
+  return [
+      ([f'--workdir={tmp}/trained', f'--cache_dir={blocker}'],
+       f'--cache_dir {blocker}: {blocker} is a file; pass a directory'),
+      ([f'--workdir={tmp}/trained', f'--cache_dir={blocker}/sub'],
+       f'--cache_dir {blocker}/sub: {blocker} is a file'),
+      ([f'--workdir={tmp}/empty'],
+       f'{tmp}/empty/config.json cannot be read (Expecting value'),
+      ([f'--workdir={tmp}/trained', f'--seed={2**63}'],
+       '--seed must be an integer in [0, 9223372036854775807]'),
+      ([f'--workdir={tmp}/trained', f'--num_samples={10**12}'],
+       '--num_samples=1000000000000 samples of shape (2,) would take 8 TB'),
+  ]
+
+
+def sweep_cases(tmp):
+  tiny = ['--config.num_steps=2', '--config.data.num_points=512',
+          '--config.batch_size=16']
+  return [
+      ([f'--config={tmp}/raising_sweep.py', f'--workdir={tmp}/s1'],
+       f'get_sweep() of {tmp}/raising_sweep.py raised ZeroDivisionError: '
+       'division by zero'),
+      ([f'--config={tmp}/one_point.py', f'--workdir={tmp}/s2', '--metric=hq',
+        *tiny],
+       "unknown metric 'hq'; valid: d_fake, d_loss, d_real, g_loss, "
+       'high_quality, modes_covered'),
+  ]
+
+
+MODULES = [('experiments.run', run_cases),
+           ('experiments.sample', sample_cases),
+           ('experiments.evaluate', evaluate_cases),
+           ('experiments.sweep', sweep_cases)]
 
 
 def prepare(tmp):
@@ -174,6 +257,25 @@ def prepare(tmp):
   config.seed = 5
   with open(os.path.join(tmp, 'other_seed', 'config.json'), 'w') as f:
     f.write(config.to_json_best_effort(indent=2))
+  files = {
+      'raises.py': 'def get_config():\n  raise RuntimeError("no data")\n',
+      'syntax.py': 'def get_config(:\n',
+      'config.json': config.to_json_best_effort(indent=2),
+      'raising_sweep.py': 'from configs.mixture import get_config\n'
+                          'def get_sweep():\n  return [1 / 0]\n',
+      'one_point.py': 'from configs.mixture import get_config\n'
+                      'def get_sweep():\n  return [{"seed": 0}]\n'}
+  for name, text in files.items():
+    with open(os.path.join(tmp, name), 'w') as f:
+      f.write(text)
+  trained = os.path.join(tmp, 'trained')
+  loop.train_and_evaluate(tiny_config('mixture', num_steps=2), trained)
+  with open(os.path.join(trained, 'config.json')) as f:
+    text = f.read()
+  for name, cut in (('cut', text[:len(text) // 2]), ('empty', '')):
+    shutil.copytree(trained, os.path.join(tmp, name))
+    with open(os.path.join(tmp, name, 'config.json'), 'w') as f:
+      f.write(cut)
 
 
 def drive(module, cases, tmp):
@@ -194,8 +296,8 @@ def cli_results(tmp_path_factory):
   release = lock.acquire(os.path.join(tmp, 'locked'))  # Another holder.
   try:
     results = {}
-    for module, cases in [('experiments.run', run_cases(tmp)),
-                          ('experiments.sample', sample_cases(tmp))]:
+    for module, make_cases in MODULES:
+      cases = make_cases(tmp)
       for (argv, message), result in zip(cases, drive(module, cases, tmp)):
         results[(module, len(results))] = (argv, message, result)
   finally:
@@ -206,9 +308,8 @@ def cli_results(tmp_path_factory):
 def cli_case_ids():
   tmp = '/TMP'
   ids = []
-  for module, cases in [('experiments.run', run_cases(tmp)),
-                        ('experiments.sample', sample_cases(tmp))]:
-    for argv, _ in cases:
+  for module, make_cases in MODULES:
+    for argv, _ in make_cases(tmp):
       ids.append((module, len(ids), ' '.join(argv)[-60:]))
   return ids
 
@@ -252,3 +353,59 @@ def test_bad_input_as_a_process(module, args, message, tmp_path):
   assert result.returncode == 2, result.stderr
   assert len(lines) == 1 and lines[0].startswith(message), result.stderr
   assert not traceback
+
+
+# ----------------------------------------------------------------------------
+# Sweeps: a misspelt metric before training, a cut results line.
+
+
+@pytest.mark.slow
+def test_sweep_metric_before_training_and_a_cut_last_line(tmp_path):
+  from gan_jax import sweep  # pylint: disable=g-import-not-at-top
+  config = tiny_config('mixture', num_steps=2)
+  with pytest.raises(errors.ConfigError, match="unknown metric 'hq'; valid: "
+                     'd_fake, d_loss, d_real, g_loss, high_quality'):
+    sweep.run_sweep(config, [{'seed': 0}], str(tmp_path), metric='hq')
+  assert os.listdir(tmp_path) == []  # Nothing trained.
+  sweep.run_sweep(config, [{'seed': 0}], str(tmp_path))
+  path = tmp_path / 'seed=0' / 'metrics.jsonl'
+  path.write_text(path.read_text()[:-9])  # Killed as it logged step 2.
+  with pytest.raises(errors.ConfigError) as e:
+    sweep.run_sweep(config, [{'seed': 0}], str(tmp_path))
+  assert str(e.value) == (
+      f'{path} ends in a line cut short (line 1, written as the run was '
+      'killed); delete that line and rerun: the results then show the '
+      "point's last complete line")
+
+
+# ----------------------------------------------------------------------------
+# A bug: one line, exit 1; its traceback only when asked for.
+
+
+BUGGY = '''
+from experiments import cli
+
+def main(argv):
+  raise ValueError('an unexpected value\\nsecond line')
+
+cli.run(main)
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('debug', ['', 'flag', 'env'])
+def test_a_bug_is_one_line_unless_debugging(debug):
+  env = {**os.environ, 'GAN_JAX_DEBUG': '1' if debug == 'env' else ''}
+  result = subprocess.run(
+      [sys.executable, '-c', BUGGY, *(['--debug'] if debug == 'flag' else [])],
+      cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+      env=env)
+  assert result.returncode == 1
+  if debug:
+    assert 'Traceback' in result.stderr
+    assert result.stderr.strip().endswith(
+        'ValueError: an unexpected value\nsecond line')
+  else:
+    assert result.stderr == (
+        'error: internal error: ValueError: an unexpected value (a bug; '
+        'rerun with --debug for the traceback)\n')

@@ -69,8 +69,8 @@ def test_killed_run_resumes_to_the_same_result(tmp_path, monkeypatch):
 
   real_save = checkpoints.CheckpointStore.save
 
-  def save_then_die(store, state):
-    real_save(store, state)
+  def save_then_die(store, state, metadata=None):
+    real_save(store, state, metadata)
     if int(state.step) == 4:
       store.wait()
       raise KeyboardInterrupt('killed')

@@ -6,7 +6,10 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
+import struct
 import subprocess
 import sys
 import time
@@ -18,6 +21,7 @@ import numpy as np
 import pytest
 
 from gan_jax import objectives
+from gan_jax import sweep
 from gan_jax.core import build
 from gan_jax.core import checkpoints
 from gan_jax.core import errors
@@ -26,7 +30,9 @@ from gan_jax.core import lock
 from gan_jax.core import loop
 from gan_jax.core import outputs
 from gan_jax.core import parallel
+from gan_jax.core import preemption
 from gan_jax.objectives import vanilla
+from gan_jax.research import fault_injection
 from tests.conftest import tiny_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
@@ -53,6 +59,42 @@ def biggest_array_file(workdir, step):
 def read_steps(workdir):
   with open(os.path.join(workdir, 'metrics.jsonl')) as f:
     return [json.loads(line)['step'] for line in f]
+
+
+def tensorboard_scalars(workdir):
+  """{(tag, step): value} as TensorBoard shows tb/: its event files in order,
+  each SessionLog START at step s hiding the earlier events at steps >= s
+  (the purge a resumed run asks for)."""
+  from tensorboardX.proto import event_pb2  # pylint: disable=g-import-not-at-top
+  shown = {}
+  for path in sorted(glob.glob(os.path.join(workdir, 'tb', '*tfevents*'))):
+    with open(path, 'rb') as f:
+      data = f.read()
+    offset = 0
+    while offset + 12 <= len(data):
+      (length,) = struct.unpack('<Q', data[offset:offset + 8])
+      record = data[offset + 12:offset + 12 + length]
+      if len(record) < length:
+        break  # A record cut by a kill: TensorBoard stops there too.
+      offset += 12 + length + 4
+      event = event_pb2.Event.FromString(record)
+      if event.session_log.status == event.session_log.START:
+        shown = {k: v for k, v in shown.items() if k[1] < event.step}
+      for value in event.summary.value:
+        shown[(value.tag, event.step)] = value.simple_value
+  return shown
+
+
+def metrics_scalars(workdir):
+  """{(tag, step): value} of metrics.jsonl, as float32 (TensorBoard's)."""
+  out = {}
+  with open(os.path.join(workdir, 'metrics.jsonl')) as f:
+    for line in f:
+      entry = json.loads(line)
+      for tag, value in entry.items():
+        if tag != 'step':
+          out[(tag, entry['step'])] = float(np.float32(value))
+  return out
 
 
 # ----------------------------------------------------------------------------
@@ -461,3 +503,322 @@ def test_identity_compare_names_tied_fields(tmp_path):
   assert explicit.other == ['optimizer.decay_steps']
   with pytest.raises(errors.ConfigError, match='optimizer.decay_steps 2 -> 4'):
     identity.check(explicit, str(tmp_path))
+
+
+# ----------------------------------------------------------------------------
+# Preemption: SIGTERM / SIGINT stop at the chunk end, resume identically.
+
+
+def signal_at(monkeypatch, step, signum=signal.SIGTERM):
+  """Sends this process `signum` as the loop finishes the chunk ending at
+  `step` (after its outputs), as a scheduler's SIGTERM would."""
+  real = outputs.RunOutputs.after_chunk
+
+  def after_chunk(self, at, *args):
+    real(self, at, *args)
+    if at == step:
+      os.kill(os.getpid(), signum)
+
+  monkeypatch.setattr(outputs.RunOutputs, 'after_chunk', after_chunk)
+
+
+def without_rate(workdir):
+  return fault_injection.metrics(workdir)
+
+
+def test_a_signal_outside_training_interrupts_at_once():
+  with preemption.handle_signals():
+    with pytest.raises(preemption.Interrupted, match='interrupted by SIGINT'):
+      os.kill(os.getpid(), signal.SIGINT)
+      time.sleep(5)
+    with preemption.stoppable():
+      os.kill(os.getpid(), signal.SIGTERM)
+      time.sleep(0.01)  # Recorded, not raised.
+      assert preemption.requested() == signal.SIGTERM
+      # A second signal would take the default action: exit at once.
+      assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+      assert signal.getsignal(signal.SIGINT) == signal.SIG_DFL
+  assert preemption.requested() == 0
+  assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.slow
+def test_sigterm_saves_the_chunk_end_and_the_rerun_is_identical(
+    tmp_path, monkeypatch):
+  config = tiny_config('mixture', num_steps=8, log_every=4, steps_per_call=1,
+                       checkpoint_every=8, sample_every=100)
+  whole = loop.train_and_evaluate(config, str(tmp_path / 'whole'))
+  workdir = str(tmp_path / 'stopped')
+  signal_at(monkeypatch, 3)  # Mid-window: the log line comes at step 4.
+  with preemption.handle_signals():
+    with pytest.raises(preemption.Stopped) as e:
+      loop.train_and_evaluate(config, workdir)
+  assert str(e.value) == ('stopped at step 3 by SIGTERM; rerun the same '
+                          'command to resume')
+  assert e.value.signum == signal.SIGTERM
+  assert os.listdir(os.path.join(workdir, 'checkpoints')) == ['3']
+  assert not os.path.exists(os.path.join(workdir, '.lock'))
+  monkeypatch.undo()
+  resumed = loop.train_and_evaluate(config, workdir)
+  chex.assert_trees_all_equal(whole.payload(), resumed.payload())
+  # The step-4 line averages steps 1-4 as the uninterrupted run's does.
+  assert without_rate(workdir) == without_rate(str(tmp_path / 'whole'))
+
+
+# configs/mixture.py, tiny: a few seconds of training in a real process.
+MIXTURE = ['--config=configs/mixture.py', '--config.num_steps=1000',
+           '--config.log_every=100', '--config.steps_per_call=10',
+           '--config.checkpoint_every=100', '--config.sample_every=100000',
+           '--config.batch_size=16', '--config.data.num_points=512',
+           '--config.model.g_widths=(32,32)', '--config.model.d_widths=(32,32)']
+
+
+def run_command(workdir, *extra):
+  return [sys.executable, '-m', 'experiments.run', *MIXTURE, *extra,
+          f'--workdir={workdir}']
+
+
+def run_to_end(argv):
+  result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, check=False)
+  assert result.returncode == 0, result.stderr[-3000:]
+  return result.stdout
+
+
+@pytest.mark.slow
+def test_sigterm_in_a_real_process_resumes_bit_identically(tmp_path):
+  stopped, whole = str(tmp_path / 'stopped'), str(tmp_path / 'whole')
+  # Checkpoints every 1000 steps: the stop saves the one it resumes from.
+  argv = run_command(stopped, '--config.checkpoint_every=1000')
+  process = fault_injection.Process(argv)
+  assert process.when('step 100/1000') is not None
+  process.popen.send_signal(signal.SIGTERM)
+  assert process.wait() == 128 + signal.SIGTERM
+  out, err = process.text()
+  match = re.fullmatch(r'stopped at step (\d+) by SIGTERM; rerun the same '
+                       r'command to resume', err)
+  assert match, err  # One line on stderr, no traceback.
+  step = int(match.group(1))
+  assert 100 <= step < 1000 and f'step {step + 100}/' not in out
+  assert os.listdir(os.path.join(stopped, 'checkpoints')) == [str(step)]
+  assert not os.path.exists(os.path.join(stopped, '.lock'))
+  # Metrics and TensorBoard flushed: TensorBoard shows what the file holds.
+  assert tensorboard_scalars(stopped) == metrics_scalars(stopped)
+  out = run_to_end(argv)
+  assert f'Resuming from checkpoint at step {step} in ' in out
+  run_to_end(run_command(whole, '--config.checkpoint_every=1000'))
+  assert not fault_injection.leaf_differences(
+      fault_injection.final_state(whole), fault_injection.final_state(stopped))
+  assert fault_injection.metrics(stopped) == fault_injection.metrics(whole)
+  assert tensorboard_scalars(stopped) == metrics_scalars(stopped)
+
+
+@pytest.mark.slow
+def test_tensorboard_matches_metrics_after_a_kill(tmp_path):
+  workdir = str(tmp_path)
+  process = fault_injection.Process(run_command(workdir))
+  assert process.when('step 100/1000') is not None
+  deadline = time.perf_counter() + 60
+  while not fault_injection.checkpoint_steps(workdir):  # One committed.
+    assert time.perf_counter() < deadline
+    time.sleep(0.01)
+  assert process.kill()  # kill -9: TensorBoard's queue is lost.
+  newest = max(fault_injection.checkpoint_steps(workdir))
+  assert newest < 1000
+  shown, logged = tensorboard_scalars(workdir), metrics_scalars(workdir)
+  # Every step a rerun keeps (up to the newest checkpoint) is on disk.
+  assert {k: v for k, v in logged.items() if k[1] <= newest}.items() <= (
+      shown.items())
+  run_to_end(run_command(workdir))
+  assert tensorboard_scalars(workdir) == metrics_scalars(workdir)
+  assert max(step for _, step in metrics_scalars(workdir)) == 1000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('module', ['experiments.sample',
+                                    'experiments.evaluate'])
+def test_sigint_stops_sample_and_evaluate_with_one_line(module, tmp_path):
+  workdir = str(tmp_path / 'run')
+  # Long enough a DRS calibration that the signal lands during the work.
+  loop.train_and_evaluate(tiny_config(
+      'mixture', num_steps=2, **{'rejection.calibration_steps': 50_000}),
+                          workdir)
+  output = ([f'--output={tmp_path / "out.npz"}'] if module.endswith('sample')
+            else [])
+  process = fault_injection.Process(
+      [sys.executable, '-m', module, f'--workdir={workdir}', *output])
+  assert process.when('XLA compilation cache') is not None
+  process.popen.send_signal(signal.SIGINT)
+  assert process.wait() == 128 + signal.SIGINT
+  assert process.text()[1] == 'interrupted by SIGINT'
+  assert not os.path.exists(tmp_path / 'out.npz')
+  assert not os.path.exists(os.path.join(workdir, 'eval.json'))
+
+
+POINTS = [{'seed': 0, 'optimizer.d_learning_rate': 1e-3},
+          {'seed': 1, 'optimizer.d_learning_rate': 3e-4}]
+
+
+def sweep_config():
+  return tiny_config('mixture', num_steps=6, log_every=3, steps_per_call=1,
+                     checkpoint_every=2, keep_checkpoints=10,
+                     sample_every=100)
+
+
+def assert_sweeps_identical(a, b):
+  """Every point bit-identical, and the same results.csv."""
+  for name, _, _ in sweep.expand(sweep_config(), POINTS):
+    chex.assert_trees_all_equal(
+        fault_injection.final_state(os.path.join(a, name)),
+        fault_injection.final_state(os.path.join(b, name)))
+    assert (fault_injection.metrics(os.path.join(a, name))
+            == fault_injection.metrics(os.path.join(b, name)))
+  with open(os.path.join(a, 'results.csv')) as fa, open(
+      os.path.join(b, 'results.csv')) as fb:
+    assert fa.read() == fb.read()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('mode', sweep.MODES)
+def test_a_stopped_sweep_reruns_to_the_uninterrupted_result(
+    mode, tmp_path, monkeypatch):
+  whole, stopped = str(tmp_path / 'whole'), str(tmp_path / 'stopped')
+  sweep.run_sweep(sweep_config(), POINTS, whole, mode=mode)
+  signal_at(monkeypatch, 3)  # Sequential: in the first point.
+  with preemption.handle_signals():
+    with pytest.raises(preemption.Stopped, match='stopped at step 3 by '):
+      sweep.run_sweep(sweep_config(), POINTS, stopped, mode=mode)
+  assert not os.path.exists(os.path.join(stopped, 'results.csv'))
+  monkeypatch.undo()
+  sweep.run_sweep(sweep_config(), POINTS, stopped, mode=mode)
+  assert_sweeps_identical(whole, stopped)
+
+
+@pytest.mark.slow
+def test_a_population_resumes_from_the_newest_step_all_members_hold(
+    tmp_path, monkeypatch, capsys):
+  whole, killed = str(tmp_path / 'whole'), str(tmp_path / 'killed')
+  sweep.run_sweep(sweep_config(), POINTS, whole, mode='vmap')
+  real_save = checkpoints.CheckpointStore.save
+
+  def save(store, state, metadata=None):
+    if int(state.step) == 4 and 'seed=1' in store.workdir:
+      raise KeyboardInterrupt  # Killed after the first member saved step 4.
+    real_save(store, state, metadata)
+
+  monkeypatch.setattr(checkpoints.CheckpointStore, 'save', save)
+  with pytest.raises(KeyboardInterrupt):
+    sweep.run_sweep(sweep_config(), POINTS, killed, mode='vmap')
+  monkeypatch.undo()
+  names = [name for name, _, _ in sweep.expand(sweep_config(), POINTS)]
+  assert [fault_injection.checkpoint_steps(os.path.join(killed, n))
+          for n in names] == [[2, 4], [2]]
+  capsys.readouterr()
+  sweep.run_sweep(sweep_config(), POINTS, killed, mode='vmap')
+  assert ('Resuming 2 runs from step 2, the newest step every one of them '
+          'can restore') in capsys.readouterr().out
+  assert_sweeps_identical(whole, killed)
+
+
+# ----------------------------------------------------------------------------
+# Identity against the checkpoints: each records the config it trained with.
+
+
+@pytest.mark.slow
+def test_a_missing_config_json_is_restored_from_the_checkpoint(tmp_path,
+                                                               capfd):
+  workdir = str(tmp_path)
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  saved = json.loads((tmp_path / 'config.json').read_text())
+  (tmp_path / 'config.json').unlink()
+  (tmp_path / 'data_spec.json').unlink()
+  capfd.readouterr()
+  run = build.load_trained(workdir)  # A reader uses it, writes nothing.
+  assert json.loads(run.config.to_json_best_effort()) == saved
+  assert capfd.readouterr().err == (
+      f'warning: {workdir}/config.json is missing; using the config '
+      'checkpoint step 2 was trained with\n')
+  assert not (tmp_path / 'config.json').exists()
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=4), workdir)
+  assert capfd.readouterr().err == (
+      f'warning: {workdir}/config.json was missing; restored it from '
+      'checkpoint step 2\n')
+  assert json.loads((tmp_path / 'config.json').read_text()) == {
+      **saved, 'num_steps': 4}
+  assert (tmp_path / 'data_spec.json').exists()
+
+
+@pytest.mark.slow
+def test_an_edited_config_json_is_one_line_unless_applied(tmp_path):
+  workdir = str(tmp_path)
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  path = tmp_path / 'config.json'
+  edited = json.loads(path.read_text())
+  edited['optimizer']['d_learning_rate'] = 1e-3
+  edited['num_steps'] = 3  # Free: not an edit that matters.
+  path.write_text(json.dumps(edited))
+  before = file_hashes(workdir)
+  message = (f'{workdir}/config.json disagrees with the config checkpoint '
+             'step 2 was trained with: optimizer.d_learning_rate 0.0002 '
+             'there, 0.001 in config.json; put those values back, or ')
+  with pytest.raises(errors.ConfigError) as e:
+    build.load_trained(workdir)
+  assert str(e.value) == message + (
+      'rerun experiments.run with --apply_config_changes')
+  new = tiny_config('vanilla', num_steps=4,
+                    **{'optimizer.d_learning_rate': 1e-3,
+                       'optimizer.g_learning_rate': 2e-4})
+  with pytest.raises(errors.ConfigError) as e:
+    loop.train_and_evaluate(new, workdir)  # The command matches the edit.
+  assert str(e.value).startswith(message + 'pass --apply_config_changes')
+  assert '\n' not in str(e.value)
+  assert file_hashes(workdir) == before  # Nothing written.
+  state = loop.train_and_evaluate(new, workdir, apply_config_changes=True)
+  np.testing.assert_allclose(state.d_opt_state.hyperparams['learning_rate'],
+                             1e-3)
+  entry = json.loads((tmp_path / 'config_changes.jsonl').read_text())
+  assert entry['step'] == 2
+  assert entry['old']['optimizer.d_learning_rate'] == 2e-4
+  assert entry['new']['optimizer.d_learning_rate'] == 1e-3
+  assert build.load_trained(workdir).config.optimizer.d_learning_rate == 1e-3
+
+
+@pytest.mark.slow
+def test_a_change_applied_before_a_kill_is_not_an_edit(tmp_path,
+                                                       monkeypatch):
+  workdir = str(tmp_path)
+  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  new = tiny_config('vanilla', num_steps=4,
+                    **{'optimizer.d_learning_rate': 1e-3})
+
+  def killed(store, state, metadata=None):
+    raise KeyboardInterrupt  # Before the first checkpoint of the new config.
+
+  monkeypatch.setattr(checkpoints.CheckpointStore, 'save', killed)
+  with pytest.raises(KeyboardInterrupt):
+    loop.train_and_evaluate(new, workdir, apply_config_changes=True)
+  monkeypatch.undo()
+  # config.json follows the change, checkpoint 2 predates it: the change is
+  # in config_changes.jsonl, so neither a reader nor the rerun objects.
+  assert build.load_trained(workdir).config.optimizer.d_learning_rate == 1e-3
+  assert int(loop.train_and_evaluate(new, workdir).step) == 4
+
+
+def test_edited_fields_ignore_free_sampling_and_recorded_changes(tmp_path):
+  recorded = (4, {'seed': 0, 'num_steps': 4, 'log_every': 2,
+                  'rejection': {'max_candidates': 10},
+                  'optimizer': {'d_learning_rate': 1e-3, 'b1': 0.5}})
+  saved = identity.flatten({'seed': 1, 'num_steps': 9, 'log_every': 1,
+                            'rejection': {'max_candidates': 10**6},
+                            'optimizer': {'d_learning_rate': 3e-4,
+                                          'b1': 0.5}})
+  workdir = str(tmp_path)
+  assert identity.edited_fields(saved, recorded, workdir) == {
+      'optimizer.d_learning_rate': (1e-3, 3e-4), 'seed': (0, 1)}
+  # A change applied from step 4 on (before a new checkpoint) explains one.
+  (tmp_path / 'config_changes.jsonl').write_text(
+      json.dumps({'step': 4, 'fields': ['optimizer.d_learning_rate']}) + '\n'
+      + json.dumps({'step': 2, 'fields': ['seed']}) + '\n{"step": 6, "fi')
+  assert identity.edited_fields(saved, recorded, workdir) == {
+      'seed': (0, 1)}
+  assert identity.edited_fields(saved, None, workdir) == {}

@@ -64,3 +64,22 @@ def test_classifier_is_accurate(digits):
                                          noise)
   assert scores['frechet_real_vs_real'] < 0.1 * scores['frechet']
 
+
+
+@pytest.mark.parametrize('damage', ['truncate', 'empty', 'garbage'])
+def test_a_damaged_cache_is_trained_again_with_one_warning(
+    damage, digits, tmp_path, capfd):
+  settings = classifier_lib.ClassifierSettings(num_steps=5)
+  first = _load(digits, str(tmp_path), settings)
+  (cached,) = tmp_path.iterdir()
+  whole = cached.read_bytes()
+  cached.write_bytes({'truncate': whole[:len(whole) // 2], 'empty': b'',
+                      'garbage': b'\x93not msgpack' * 9}[damage])
+  capfd.readouterr()
+  again = _load(digits, str(tmp_path), settings)
+  err = capfd.readouterr().err
+  assert err.startswith(f'warning: classifier cache {cached} cannot be read')
+  assert err.count('\n') == 1 and 'Traceback' not in err
+  assert cached.read_bytes() == whole  # Rewritten whole.
+  np.testing.assert_array_equal(first.features(digits.test['x'][:50]),
+                                again.features(digits.test['x'][:50]))

@@ -153,5 +153,31 @@ def test_trained_run_samples_through_rejection(tmp_path):
   run = build.load_trained(str(tmp_path))
   assert rejection.enabled(run.config)
   points, stats = rejection.sample_trained(run, jax.random.PRNGKey(0), 100)
-  assert points.shape == (stats['num_accepted'], 2)
+  assert points.shape == (100, 2) and stats['num_accepted'] == 100
   assert 0 < stats['acceptance_rate'] <= 1
+  # More than 50,000 candidates can give: one line, naming the rate.
+  with pytest.raises(errors.ConfigError) as e:
+    rejection.sample_trained(run, jax.random.PRNGKey(0), 50_001)
+  message = str(e.value)
+  assert message.startswith('rejection sampling accepted ')
+  assert ' of 50000 candidates (acceptance rate ' in message
+  assert 'fewer than the 50001 samples asked for; set ' \
+      'rejection.max_candidates (now 50000) to at least ' in message
+  assert '\n' not in message
+
+
+def test_an_unfilled_request_names_the_rate_and_the_setting():
+  rejection.check_filled({'num_accepted': 5, 'acceptance_rate': 0.5,
+                          'num_candidates': 10}, 5, 10)
+  with pytest.raises(errors.ConfigError) as e:
+    rejection.check_filled({'num_accepted': 10, 'acceptance_rate': 0.001,
+                            'num_candidates': 10_000}, 64, 10_000)
+  assert str(e.value) == (
+      'rejection sampling accepted 10 of 10000 candidates (acceptance rate '
+      '0.1000%), fewer than the 64 samples asked for; set '
+      'rejection.max_candidates (now 10000) to at least 76800 in the run\'s '
+      'config.json (sampling settings may be edited there), or ask for fewer '
+      'samples')
+  with pytest.raises(errors.ConfigError, match='rejection.gamma below 0'):
+    rejection.check_filled({'num_accepted': 0, 'acceptance_rate': 0.0,
+                            'num_candidates': 10}, 1, 10)

@@ -23,6 +23,7 @@ import os
 import time
 from typing import Any, Callable, NamedTuple
 
+from gan_jax.core import atomic
 from gan_jax.core import errors
 from gan_jax.core import outputs
 from gan_jax.research.figures import convergence
@@ -124,8 +125,8 @@ def make_figures(out_dir, names=tuple(FIGURES), *, scale='full',
     log(f'{path} ({time.perf_counter() - start:.0f} s)')
     for claim, value in claims[name]:
       log(f'  {claim}: {value}')
-  with open(os.path.join(out_dir, 'summary.md'), 'w') as f:
-    f.write(summary_markdown(claims, scale))
+  atomic.write(os.path.join(out_dir, 'summary.md'),
+               summary_markdown(claims, scale))
   return claims
 
 

@@ -79,8 +79,7 @@ def plot_convergence_1d(path, result):
   fig.suptitle('1D GAN: p_g moves onto p_data and D(x) flattens to 1/2',
                fontsize=11)
   fig.tight_layout()
-  fig.savefig(path)
-  plt.close(fig)
+  plotting.save_figure(fig, path)
 
 
 def convergence_1d_claims(r):

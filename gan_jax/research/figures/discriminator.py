@@ -108,8 +108,7 @@ def plot_optimal_discriminator(path, result):
                f'{result["value_optimal"]:.4f}', fontsize=9)
   ax.legend(fontsize=7, loc='center left')
   fig.tight_layout()
-  fig.savefig(path)
-  plt.close(fig)
+  plotting.save_figure(fig, path)
 
 
 def value_landscape_experiment(*, trained_mus=np.linspace(-4, 4, 9),
@@ -186,8 +185,7 @@ def plot_value_landscape(path, result):
                   fontsize=10)
   right.legend(fontsize=8)
   fig.tight_layout()
-  fig.savefig(path)
-  plt.close(fig)
+  plotting.save_figure(fig, path)
 
 
 def optimal_discriminator_claims(r):

@@ -128,8 +128,7 @@ def plot_vanishing_gradient(path, result):
   right.set_title('1D GAN: as D learns to reject fakes', fontsize=10)
   fig.suptitle('Vanishing gradient of the minimax generator loss', fontsize=11)
   fig.tight_layout()
-  fig.savefig(path)
-  plt.close(fig)
+  plotting.save_figure(fig, path)
 
 
 REAL_SUPPORT = (0.5, 1.5)
@@ -270,8 +269,7 @@ def plot_instance_noise(path, result):
                   fontsize=10)
   right.legend(fontsize=7)
   fig.tight_layout()
-  fig.savefig(path)
-  plt.close(fig)
+  plotting.save_figure(fig, path)
 
 
 def vanishing_gradient_claims(r):

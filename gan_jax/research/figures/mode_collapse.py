@@ -90,8 +90,7 @@ def plot_mode_collapse(path, result):
       f'>= {result["min_share"]:.0%} of the samples lie within '
       f'{result["mode_radius_stds"]:g} std of it', fontsize=10)
   fig.tight_layout()
-  fig.savefig(path)
-  plt.close(fig)
+  plotting.save_figure(fig, path)
 
 
 def mode_collapse_claims(r):

@@ -82,8 +82,7 @@ def plot_xy_game(path, result):
   fig.suptitle(f'min_y max_x xy with gradient steps (learning rate '
                f'{result["learning_rate"]})', fontsize=11)
   fig.tight_layout()
-  fig.savefig(path)
-  plt.close(fig)
+  plotting.save_figure(fig, path)
 
 
 def xy_game_claims(r):
