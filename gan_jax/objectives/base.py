@@ -36,6 +36,11 @@ SPECTRAL_KEY = 'd_spectral'
 # stay as they were without a penalty.
 PENALTY_STREAM = 0x6770
 
+# fold_in constant of D's pass over real data in a G step (instance noise,
+# dropout), made only for a loss pair whose G side reads it (relativistic):
+# the other draws of a G step stay as they were with any other pair.
+REAL_LOGITS_STREAM = 0x7265
+
 
 @dataclasses.dataclass(frozen=True)
 class DataSpec:
@@ -214,6 +219,27 @@ class Objective:
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
                      hparams):
     raise NotImplementedError
+
+  def generator_adversarial(self, rng, *, fake_logits, real_logits_fn):
+    """G's adversarial term from `self.gan_loss` on one D's outputs.
+
+    Args:
+      rng: the G step's key; D's pass over real data draws from
+        fold_in(rng, REAL_LOGITS_STREAM).
+      fake_logits: D's GAN-head outputs on G's samples.
+      real_logits_fn: rng -> D's GAN-head outputs on real data; called only
+        when the pair reads them (gan_loss.generator_reads_real), else G's
+        step runs no D pass over real data and the pair gets None.
+
+    Returns:
+      A scalar to minimise.
+    """
+    real_logits = None
+    if self.gan_loss.generator_reads_real:
+      real_logits = real_logits_fn(
+          jax.random.fold_in(rng, REAL_LOGITS_STREAM))
+    return self.gan_loss.generator(real_logits=real_logits,
+                                   fake_logits=fake_logits)
 
   def sample(self, g_params, rng, num_samples, **options):
     """Returns {name: np.ndarray} for experiments.sample; options are CLI flags."""

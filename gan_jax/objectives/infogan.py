@@ -122,12 +122,16 @@ class InfoGAN(vanilla.VanillaGAN):
     fake_rng, d_rng = jax.random.split(rng)
     fake, categorical, continuous = self.fake_batch(g_params, fake_rng,
                                                     batch['x'].shape[0])
+    stats = self.spectral_stats(extra)
     fake_logits, q_outputs = self.d_logits(d_params, fake, None, d_rng, step,
-                                           hparams, self.spectral_stats(extra))
+                                           hparams, stats)
     mi_loss, _ = self.mutual_information_loss(q_outputs, categorical,
                                               continuous)
-    loss = (self.gan_loss.generator(fake_logits)
-            + hparams['mi_weight'] * mi_loss)
+    adversarial = self.generator_adversarial(
+        rng, fake_logits=fake_logits,
+        real_logits_fn=lambda real_rng: self.d_logits(
+            d_params, batch['x'], None, real_rng, step, hparams, stats)[0])
+    loss = adversarial + hparams['mi_weight'] * mi_loss
     return loss, ({}, extra)
 
   # Sampling.

@@ -135,9 +135,14 @@ class VanillaGAN(base.Objective):
     z_rng, y_rng, d_rng = jax.random.split(rng, 3)
     y = self.labels_for(batch, y_rng, num)
     fake = self.generator.apply(g_params, self.latent(z_rng, num), y)
+    stats = self.spectral_stats(extra)
     fake_logits = self.d_logits(d_params, fake, y, d_rng, step, hparams,
-                                self.spectral_stats(extra))
-    loss = self.gan_loss.generator(fake_logits)
+                                stats)
+    real_y = batch['y'] if self.num_classes else None
+    loss = self.generator_adversarial(
+        rng, fake_logits=fake_logits,
+        real_logits_fn=lambda real_rng: self.d_logits(
+            d_params, batch['x'], real_y, real_rng, step, hparams, stats))
     return loss, ({}, extra)
 
   def generator_batches(self, num):
