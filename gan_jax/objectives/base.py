@@ -220,6 +220,8 @@ class Objective:
                      hparams):
     raise NotImplementedError
 
+  # -- Shared G-side term and the hook for an objective's own terms. -------
+
   def generator_adversarial(self, rng, *, fake_logits, real_logits_fn):
     """G's adversarial term from `self.gan_loss` on one D's outputs.
 
@@ -240,6 +242,34 @@ class Objective:
           jax.random.fold_in(rng, REAL_LOGITS_STREAM))
     return self.gan_loss.generator(real_logits=real_logits,
                                    fake_logits=fake_logits)
+
+  def extra_terms(self, side, *, batch, real_aux, fake_aux, condition,
+                  hparams):
+    """The hook for an objective's own terms on one side's loss.
+
+    The single-G/D losses (objectives/vanilla.py, which every objective but
+    CycleGAN uses) add what it returns to the adversarial term, before the
+    penalties. The default adds nothing; InfoGAN adds its Q term, the
+    conditional objective AC-GAN's class term.
+
+    Args:
+      side: 'd' (D's loss) or 'g' (G's loss).
+      batch: the minibatch (real data, labels).
+      real_aux: D's second-head outputs (models.build_pair's aux_outputs:
+        InfoGAN's Q, AC-GAN's class logits) on real data, or None: on side
+        'g' and for a D without one.
+      fake_aux: the same on G's samples, or None.
+      condition: what G's samples were drawn with beyond z: their labels
+        (cGAN), their codes (InfoGAN) or None.
+      hparams: the state's hparams (this objective's HPARAMS).
+
+    Returns:
+      (weighted scalar, or None for no terms; metrics). The metrics of
+      side 'd' are reported; those of side 'g' are dropped (the step merges
+      both sides' metrics: G's would overwrite D's of the same name).
+    """
+    del side, batch, real_aux, fake_aux, condition, hparams
+    return None, {}
 
   def sample(self, g_params, rng, num_samples, **options):
     """Returns {name: np.ndarray} for experiments.sample; options are CLI flags."""
