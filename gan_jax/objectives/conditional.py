@@ -45,13 +45,12 @@ class ConditionalGAN(vanilla.VanillaGAN):
           f'objective {config.objective!r} needs labelled data; dataset '
           f'{config.dataset!r} has {spec.num_classes} classes and fields '
           f'{list(spec.fields)}; use e.g. dataset=digits')
-    self.d_conditioning = config.model.d_conditioning
     # AC-GAN's class head: D's aux outputs are the class logits.
-    self.auxiliary_classifier = self.d_conditioning == 'ac'
+    self.auxiliary_classifier = config.model.d_conditioning == 'ac'
     super().__init__(
         config, spec, num_classes=spec.num_classes,
         aux_outputs=spec.num_classes if self.auxiliary_classifier else 0,
-        d_conditioning=self.d_conditioning)
+        d_conditioning=config.model.d_conditioning)
 
   def labels_for(self, batch, rng, num):
     del rng, num

@@ -56,7 +56,8 @@ class VanillaGAN(base.Objective):
 
   # Conditioning hooks: the unconditional GAN has no labels.
   def labels_for(self, batch, rng, num):
-    """Labels to condition G and D on for one minibatch (None: unconditional)."""
+    """Labels to condition G (and a D that reads them) on for one minibatch
+    (None: unconditional)."""
     del batch, rng, num
     return None
 
