@@ -26,6 +26,9 @@ def get_config(arg=None):
   config.num_steps = 3000           # Training iterations.
   config.ema_decay = 0.999          # Sample with G's EMA: higher accuracy, Frechet 9.5 -> 5.4 (docs/results.md).
   config.model = common.mlp_model()
+  # D reads the label by concatenation; or --config.model.d_conditioning=
+  # projection, ac (as configs/acgan.py) or none.
+  common.add_conditioning(config)
   if common.real_data(config, arg):  # Real 28x28 MNIST digits.
     config.num_steps = 10000        # Training iterations on real MNIST.
   return config

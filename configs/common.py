@@ -99,6 +99,17 @@ def add_instance_noise(config):
   return config
 
 
+def add_conditioning(config):
+  """Fields of objective 'conditional': how D uses the label (its model
+  block must be 'mlp' or 'dcgan'; G appends one_hot(y) to z)."""
+  # 'concat' (D(x | y)), 'projection' (+ <embed(y), phi(x)>), 'ac' (a class
+  # head on D, AC-GAN) or 'none' (D ignores y): gan_jax/models/conditioning.py.
+  config.model.d_conditioning = 'concat'
+  # Weight of AC-GAN's class cross-entropy (read when d_conditioning='ac').
+  config.ac_weight = 1.0
+  return config
+
+
 def mlp_model():
   """The seeds' MLP pair: G 100-256-512-1024-out, D in-1024-512-256-1."""
   model = ml_collections.ConfigDict()

@@ -15,6 +15,13 @@ from gan_jax.losses.adversarial import least_squares_generator_loss
 from gan_jax.losses.adversarial import minimax_discriminator_loss
 from gan_jax.losses.adversarial import minimax_generator_loss
 from gan_jax.losses.adversarial import non_saturating_generator_loss
+from gan_jax.losses.adversarial import ragan_discriminator_loss
+from gan_jax.losses.adversarial import ragan_generator_loss
+from gan_jax.losses.adversarial import rahinge_discriminator_loss
+from gan_jax.losses.adversarial import rahinge_generator_loss
+from gan_jax.losses.adversarial import ralsgan_discriminator_loss
+from gan_jax.losses.adversarial import ralsgan_generator_loss
+from gan_jax.losses.adversarial import relativistic_average
 from gan_jax.losses.adversarial import wasserstein_discriminator_loss
 from gan_jax.losses.adversarial import wasserstein_generator_loss
 from gan_jax.losses.codes import categorical_code_loss
@@ -33,6 +40,13 @@ __all__ = [
     'hinge_generator_loss',
     'wasserstein_discriminator_loss',
     'wasserstein_generator_loss',
+    'relativistic_average',
+    'ragan_discriminator_loss',
+    'ragan_generator_loss',
+    'ralsgan_discriminator_loss',
+    'ralsgan_generator_loss',
+    'rahinge_discriminator_loss',
+    'rahinge_generator_loss',
     'GanLoss',
     'get_gan_loss',
     'GAN_LOSSES',

@@ -2,6 +2,7 @@
 
 from gan_jax.core import config_rules as rules
 from gan_jax.core import errors
+from gan_jax.models import conditioning
 from gan_jax.models import conv
 from gan_jax.models import mlp
 
@@ -36,6 +37,13 @@ MODEL_RULES = {
 }
 
 
+# How a conditional run's D uses the label (config.model.d_conditioning of
+# objective 'conditional', for the 'mlp' and 'dcgan' families).
+CONDITIONING_RULES = {
+    'd_conditioning': rules.Choice(conditioning.D_CONDITIONING),
+}
+
+
 def config_rules(model_config):
   """The field rules of config.model for its family."""
   rules.check_value('model.name', model_config.name,
@@ -43,12 +51,18 @@ def config_rules(model_config):
   return {f'model.{k}': v for k, v in MODEL_RULES[model_config.name].items()}
 
 
-def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0):
+def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0,
+               d_conditioning='concat'):
   """(generator, discriminator) for `model_config.name` and the data's shape.
 
+  With num_classes > 0, G takes labels (concatenated to z) and D uses them
+  as `d_conditioning` says (models/conditioning.py): 'concat' and
+  'projection' give D the labels as an input, 'ac' and 'none' do not.
   With aux_outputs > 0, D returns (logits, aux): a second head of that many
-  outputs on D's trunk (InfoGAN's Q network).
+  outputs on D's trunk (InfoGAN's Q network, AC-GAN's class logits).
   """
+  d_classes = (num_classes if d_conditioning in conditioning.D_LABEL_INPUTS
+               else 0)
   if model_config.name == 'mlp':
     return (mlp.MLPGenerator(
         output_shape=spec.example_shape,
@@ -59,7 +73,8 @@ def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0):
             mlp.MLPDiscriminator(
                 widths=tuple(model_config.d_widths),
                 dropout_rate=model_config.dropout_rate,
-                num_classes=num_classes, aux_outputs=aux_outputs,
+                num_classes=d_classes, conditioning=d_conditioning,
+                aux_outputs=aux_outputs,
                 spectral_norm=model_config.spectral_norm))
   if model_config.name == 'dcgan':
     if spec.kind != 'image':
@@ -69,5 +84,6 @@ def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0):
     return conv.conv_pair(
         spec.example_shape, base_features=model_config.base_features,
         num_classes=num_classes, dropout_rate=model_config.dropout_rate,
-        aux_outputs=aux_outputs, spectral_norm=model_config.spectral_norm)
+        aux_outputs=aux_outputs, spectral_norm=model_config.spectral_norm,
+        d_num_classes=d_classes, d_conditioning=d_conditioning)
   raise errors.choices_error('model', model_config.name, MODELS)

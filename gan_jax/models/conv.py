@@ -9,13 +9,12 @@ statistics and stay pure functions.
 from typing import Sequence
 
 import flax.linen as nn
-import jax
 import jax.numpy as jnp
 
+from gan_jax.models import conditioning as conditioning_lib
 from gan_jax.models import layers
 from gan_jax.models import spectral
 from gan_jax.models.mlp import aux_head
-from gan_jax.models.mlp import concat_one_hot
 
 
 def num_upsamplings(size):
@@ -39,7 +38,7 @@ class ConvGenerator(nn.Module):
     ups = num_upsamplings(min(height, width))
     start_h, start_w = height // 2**ups, width // 2**ups
     features = self.base_features * 2**max(ups - 1, 0)
-    h = concat_one_hot(z, y, self.num_classes)
+    h = conditioning_lib.concat_one_hot(z, y, self.num_classes)
     h = nn.Dense(start_h * start_w * features)(h)
     h = nn.relu(nn.LayerNorm()(h.reshape((-1, start_h, start_w, features))))
     for i in range(ups):
@@ -52,22 +51,21 @@ class ConvGenerator(nn.Module):
 
 class ConvDiscriminator(nn.Module):
   """images (batch, H, W, C) [+ y] -> logits (batch,), or (logits, aux) when
-  aux_outputs > 0: a second head sharing the trunk (InfoGAN's Q)."""
+  aux_outputs > 0: a second head sharing the trunk (InfoGAN's Q, AC-GAN's
+  classes). Labels by `conditioning` (models/conditioning.py)."""
   base_features: int = 64
   num_classes: int = 0
   dropout_rate: float = 0.0
   aux_outputs: int = 0
   aux_hidden: int = 128
   spectral_norm: bool = False  # Spectrally normalized convs and logit layer.
+  conditioning: str = 'concat'  # 'concat' or 'projection', with num_classes.
 
   @nn.compact
   def __call__(self, x, y=None, *, train: bool = True, update_stats=False):
-    if self.num_classes:
-      # Labels as constant feature maps beside the image channels.
-      one_hot = jax.nn.one_hot(y, self.num_classes, dtype=x.dtype)
-      x = jnp.concatenate(
-          [x, jnp.broadcast_to(one_hot[:, None, None, :],
-                               (*x.shape[:3], self.num_classes))], axis=-1)
+    # -- Conditioning: labels as constant feature maps beside the channels. --
+    if self.conditioning == 'concat':
+      x = conditioning_lib.concat_label_maps(x, y, self.num_classes)
     ups = num_upsamplings(min(x.shape[1], x.shape[2]))
     h = x
     for i in range(max(ups, 1)):
@@ -78,17 +76,27 @@ class ConvDiscriminator(nn.Module):
         h = nn.Dropout(self.dropout_rate, deterministic=not train)(h)
     h = h.reshape((h.shape[0], -1))
     logits = spectral.dense(1, self.spectral_norm, update_stats)(h)[:, 0]
+    # -- Conditioning: the label's projection joins the logit. --
+    if self.conditioning == 'projection' and self.num_classes:
+      logits += conditioning_lib.Projection(
+          self.num_classes, self.spectral_norm)(h, y,
+                                                update_stats=update_stats)
     if not self.aux_outputs:
       return logits
     return logits, aux_head(h, self.aux_outputs, self.aux_hidden)
 
 
 def conv_pair(output_shape, *, base_features, num_classes, dropout_rate,
-              aux_outputs=0, spectral_norm=False):
-  """Builds the matched (generator, discriminator) pair for an image shape."""
+              aux_outputs=0, spectral_norm=False, d_num_classes=None,
+              d_conditioning='concat'):
+  """Builds the matched (generator, discriminator) pair for an image shape;
+  D takes d_num_classes labels (default: G's) by d_conditioning."""
+  if d_num_classes is None:
+    d_num_classes = num_classes
   return (ConvGenerator(tuple(output_shape), base_features, num_classes),
-          ConvDiscriminator(base_features, num_classes, dropout_rate,
+          ConvDiscriminator(base_features, d_num_classes, dropout_rate,
                             aux_outputs=aux_outputs,
-                            spectral_norm=spectral_norm))
+                            spectral_norm=spectral_norm,
+                            conditioning=d_conditioning))
 
 

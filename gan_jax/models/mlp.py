@@ -3,8 +3,8 @@
 The defaults are the seeds' MNIST MLP GAN: G 100-256-512-1024-out with
 LeakyReLU(0.2) and tanh, D in-1024-512-256-1 with LeakyReLU(0.2) and dropout
 0.3. D returns logits (no sigmoid): the losses work on logits for stability.
-Both take an optional integer label `y`, concatenated as a one-hot vector
-(the conditional GAN of Mirza and Osindero, 2014).
+Both take an optional integer label `y` (models/conditioning.py): G appends
+it to z as a one-hot vector, D as its `conditioning` says.
 """
 import math
 from typing import Sequence
@@ -13,6 +13,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from gan_jax.models import conditioning as conditioning_lib
 from gan_jax.models import spectral
 
 ACTIVATIONS = ('leaky_relu', 'relu')
@@ -48,16 +49,6 @@ def normalize(h, name):
   return h
 
 
-def concat_one_hot(h, y, num_classes):
-  """Appends one_hot(y) to the features of a (batch, features) array."""
-  if not num_classes:
-    return h
-  if y is None:
-    raise ValueError('this network is conditional: pass labels y')
-  return jnp.concatenate([h, jax.nn.one_hot(y, num_classes, dtype=h.dtype)],
-                         axis=-1)
-
-
 class MLPGenerator(nn.Module):
   """z (batch, latent) [+ y] -> samples (batch, *output_shape)."""
   output_shape: Sequence[int]
@@ -69,7 +60,7 @@ class MLPGenerator(nn.Module):
 
   @nn.compact
   def __call__(self, z, y=None):
-    h = concat_one_hot(z, y, self.num_classes)
+    h = conditioning_lib.concat_one_hot(z, y, self.num_classes)
     for width in self.widths:
       # Batch norm subtracts the batch mean, which cancels a bias exactly:
       # its gradient would be rounding noise that Adam scales up to full steps.
@@ -89,14 +80,18 @@ def aux_head(h, num_outputs, hidden):
 
 class MLPDiscriminator(nn.Module):
   """x (batch, ...) [+ y] -> logits (batch,), or (logits, aux) when
-  aux_outputs > 0: a second head sharing the trunk (InfoGAN's Q).
+  aux_outputs > 0: a second head sharing the trunk (InfoGAN's Q, AC-GAN's
+  classes).
 
-  With spectral_norm, every trunk layer and the logit layer are spectrally
-  normalized (models/spectral.py; Q's head is not); `update_stats` advances
-  their power iteration."""
+  With num_classes > 0, D takes labels y by `conditioning`: 'concat' or
+  'projection' (models/conditioning.py). With spectral_norm, every trunk
+  layer, the logit layer and the projection's embedding are spectrally
+  normalized (models/spectral.py; the aux head is not); `update_stats`
+  advances their power iteration."""
   widths: Sequence[int] = (1024, 512, 256)
   dropout_rate: float = 0.3
   num_classes: int = 0
+  conditioning: str = 'concat'
   aux_outputs: int = 0
   aux_hidden: int = 128
   spectral_norm: bool = False
@@ -104,12 +99,20 @@ class MLPDiscriminator(nn.Module):
   @nn.compact
   def __call__(self, x, y=None, *, train: bool = True, update_stats=False):
     dense = lambda n: spectral.dense(n, self.spectral_norm, update_stats)
-    h = concat_one_hot(x.reshape((x.shape[0], -1)), y, self.num_classes)
+    h = x.reshape((x.shape[0], -1))
+    # -- Conditioning: the label joins the input. --
+    if self.conditioning == 'concat':
+      h = conditioning_lib.concat_one_hot(h, y, self.num_classes)
     for width in self.widths:
       h = nn.leaky_relu(dense(width)(h), negative_slope=0.2)
       if self.dropout_rate:
         h = nn.Dropout(self.dropout_rate, deterministic=not train)(h)
     logits = dense(1)(h)[:, 0]
+    # -- Conditioning: the label's projection joins the logit. --
+    if self.conditioning == 'projection' and self.num_classes:
+      logits += conditioning_lib.Projection(
+          self.num_classes, self.spectral_norm)(h, y,
+                                                update_stats=update_stats)
     if not self.aux_outputs:
       return logits
     return logits, aux_head(h, self.aux_outputs, self.aux_hidden)

@@ -36,6 +36,11 @@ SPECTRAL_KEY = 'd_spectral'
 # stay as they were without a penalty.
 PENALTY_STREAM = 0x6770
 
+# fold_in constant of D's pass over real data in a G step (instance noise,
+# dropout), made only for a loss pair whose G side reads it (relativistic):
+# the other draws of a G step stay as they were with any other pair.
+REAL_LOGITS_STREAM = 0x7265
+
 
 @dataclasses.dataclass(frozen=True)
 class DataSpec:
@@ -214,6 +219,57 @@ class Objective:
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
                      hparams):
     raise NotImplementedError
+
+  # -- Shared G-side term and the hook for an objective's own terms. -------
+
+  def generator_adversarial(self, rng, *, fake_logits, real_logits_fn):
+    """G's adversarial term from `self.gan_loss` on one D's outputs.
+
+    Args:
+      rng: the G step's key; D's pass over real data draws from
+        fold_in(rng, REAL_LOGITS_STREAM).
+      fake_logits: D's GAN-head outputs on G's samples.
+      real_logits_fn: rng -> D's GAN-head outputs on real data; called only
+        when the pair reads them (gan_loss.generator_reads_real), else G's
+        step runs no D pass over real data and the pair gets None.
+
+    Returns:
+      A scalar to minimise.
+    """
+    real_logits = None
+    if self.gan_loss.generator_reads_real:
+      real_logits = real_logits_fn(
+          jax.random.fold_in(rng, REAL_LOGITS_STREAM))
+    return self.gan_loss.generator(real_logits=real_logits,
+                                   fake_logits=fake_logits)
+
+  def extra_terms(self, side, *, batch, real_aux, fake_aux, condition,
+                  hparams):
+    """The hook for an objective's own terms on one side's loss.
+
+    The single-G/D losses (objectives/vanilla.py, which every objective but
+    CycleGAN uses) add what it returns to the adversarial term, before the
+    penalties. The default adds nothing; InfoGAN adds its Q term, the
+    conditional objective AC-GAN's class term.
+
+    Args:
+      side: 'd' (D's loss) or 'g' (G's loss).
+      batch: the minibatch (real data, labels).
+      real_aux: D's second-head outputs (models.build_pair's aux_outputs:
+        InfoGAN's Q, AC-GAN's class logits) on real data, or None: on side
+        'g' and for a D without one.
+      fake_aux: the same on G's samples, or None.
+      condition: what G's samples were drawn with beyond z: their labels
+        (cGAN), their codes (InfoGAN) or None.
+      hparams: the state's hparams (this objective's HPARAMS).
+
+    Returns:
+      (weighted scalar, or None for no terms; metrics). The metrics of
+      side 'd' are reported; those of side 'g' are dropped (the step merges
+      both sides' metrics: G's would overwrite D's of the same name).
+    """
+    del side, batch, real_aux, fake_aux, condition, hparams
+    return None, {}
 
   def sample(self, g_params, rng, num_samples, **options):
     """Returns {name: np.ndarray} for experiments.sample; options are CLI flags."""

@@ -1,15 +1,24 @@
-"""Conditional GAN (Mirza and Osindero, 2014): G and D both see the label y,
+"""Conditional GAN: G(z | y) on labelled data, with D using the label as
+`model.d_conditioning` says (models/conditioning.py):
 
-  V(D, G) = E_{x,y}[log D(x | y)] + E_{z,y}[log(1 - D(G(z | y) | y))].
+- 'concat' (Mirza and Osindero, 2014): D(x | y) sees one_hot(y) beside x,
+    V(D, G) = E_{x,y}[log D(x | y)] + E_{z,y}[log(1 - D(G(z | y) | y))];
+- 'projection' (Miyato and Koyama, 2018): D's logit gains <embed(y), phi(x)>;
+- 'ac' (AC-GAN, Odena et al., 2017): D(x) does not see y; a class head C on
+  D's trunk adds ac_weight times its cross-entropy to both losses, on real
+  and fake data for D and on the fakes for G (whose samples should read as
+  their labels);
+- 'none': D(x) ignores y (a baseline).
 
-Conditioning is by concatenation: one_hot(y) is appended to z in G, to the
-flattened input of the MLP D, and as constant feature maps beside the image
-channels of the conv D. The fake half of each minibatch uses the real half's
-labels, so D sees the same label frequencies on both sides and can only tell
-them apart by the images.
+The fake half of each minibatch uses the real half's labels, so D sees the
+same label frequencies on both sides and can only tell them apart by the
+images.
 """
 import numpy as np
 
+from gan_jax import losses
+from gan_jax import models
+from gan_jax.core import config_rules
 from gan_jax.core import errors
 from gan_jax.objectives import vanilla
 
@@ -21,7 +30,14 @@ def check_label(label, num_classes):
 
 
 class ConditionalGAN(vanilla.VanillaGAN):
-  """G(z | y) and D(x | y) on labelled data."""
+  """G(z | y) and D(x | y), D(x) + <embed(y), phi(x)> or D(x) + C(y | x)
+  on labelled data."""
+  CONFIG_RULES = {
+      **vanilla.VanillaGAN.CONFIG_RULES,
+      **{f'model.{k}': v for k, v in models.CONDITIONING_RULES.items()},
+      'ac_weight': config_rules.NON_NEGATIVE,
+  }
+  HPARAMS = {**vanilla.VanillaGAN.HPARAMS, 'ac_weight': 'ac_weight'}
 
   def __init__(self, config, spec):
     if spec.num_classes < 2 or 'y' not in spec.fields:
@@ -29,11 +45,31 @@ class ConditionalGAN(vanilla.VanillaGAN):
           f'objective {config.objective!r} needs labelled data; dataset '
           f'{config.dataset!r} has {spec.num_classes} classes and fields '
           f'{list(spec.fields)}; use e.g. dataset=digits')
-    super().__init__(config, spec, num_classes=spec.num_classes)
+    # AC-GAN's class head: D's aux outputs are the class logits.
+    self.auxiliary_classifier = config.model.d_conditioning == 'ac'
+    super().__init__(
+        config, spec, num_classes=spec.num_classes,
+        aux_outputs=spec.num_classes if self.auxiliary_classifier else 0,
+        d_conditioning=config.model.d_conditioning)
 
   def labels_for(self, batch, rng, num):
     del rng, num
     return batch['y']
+
+  def extra_terms(self, side, *, batch, real_aux, fake_aux, condition,
+                  hparams):
+    """AC-GAN: ac_weight times the class head's cross-entropy on the fakes'
+    labels, plus on the real labels on D's side; nothing otherwise."""
+    if not self.auxiliary_classifier:
+      return None, {}
+    fake_term = losses.categorical_code_loss(logits=fake_aux,
+                                             codes=condition)
+    if side == 'g':
+      return hparams['ac_weight'] * fake_term, {}
+    real_term = losses.categorical_code_loss(logits=real_aux,
+                                             codes=batch['y'])
+    return (hparams['ac_weight'] * (real_term + fake_term),
+            {'ac_real': real_term, 'ac_fake': fake_term})
 
   def sample(self, g_params, rng, num_samples, *, label=None, **options):
     """Sample i gets label i % num_classes, or `label` for all of them."""

@@ -186,15 +186,21 @@ class CycleGAN(base.Objective):
 
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
                      hparams):
-    del rng, step
+    del step
     real_a, real_b = batch['a'], batch['b']
     g, f = self.g_ab.apply, self.g_ba.apply
     fake_b = g(g_params['g_ab'], real_a)
     fake_a = f(g_params['g_ba'], real_b)
     stats = self.spectral_stats(extra)
     d = lambda name, x: self.d_apply(d_params, stats, name, x)
-    adversarial = (self.gan_loss.generator(d('d_b', fake_b))
-                   + self.gan_loss.generator(d('d_a', fake_a)))
+    # PatchGAN draws nothing: the real scores ignore their key.
+    adversarial = (
+        self.generator_adversarial(
+            rng, fake_logits=d('d_b', fake_b),
+            real_logits_fn=lambda _: d('d_b', real_b))
+        + self.generator_adversarial(
+            rng, fake_logits=d('d_a', fake_a),
+            real_logits_fn=lambda _: d('d_a', real_a)))
     cycle = losses.cycle_consistency_loss(
         real_a=real_a, reconstructed_a=f(g_params['g_ba'], fake_b),
         real_b=real_b, reconstructed_b=g(g_params['g_ab'], fake_a))

@@ -11,8 +11,9 @@ factored Gaussian with unit std (a freely learned std lets G and Q drive the
 likelihood to infinity on codes they agree on; a fixed one is the common
 choice and keeps lambda on the scale of the GAN loss). Both G and Q (which
 lives in the `d` side's params with D's trunk and head) descend lambda times
-the codes' negative log-likelihood; D's GAN head takes the `gan_loss` pair
-as in every objective. No labels are used.
+the codes' negative log-likelihood, added to both sides' losses through the
+`extra_terms` hook; D's GAN head takes the `gan_loss` pair as in every
+objective (the losses are VanillaGAN's). No labels are used.
 """
 import jax
 import jax.numpy as jnp
@@ -36,6 +37,8 @@ class InfoGAN(vanilla.VanillaGAN):
       'infogan.continuous_weight': config_rules.NON_NEGATIVE,
   }
   HPARAMS = {**vanilla.VanillaGAN.HPARAMS, 'mi_weight': 'infogan.mi_weight'}
+  # z and the codes come from one key (fake_batch).
+  FAKE_KEYS = 1
 
   def __init__(self, config, spec):
     if spec.kind != 'image':
@@ -85,50 +88,23 @@ class InfoGAN(vanilla.VanillaGAN):
     }
     return cat_loss + self.continuous_weight * cont_loss, metrics
 
-  def fake_batch(self, g_params, rng, num):
-    z_rng, c_rng = jax.random.split(rng)
+  def fake_batch(self, g_params, batch, keys):
+    """(G's samples for one minibatch, their codes (categorical,
+    continuous)), drawn from one key."""
+    z_rng, c_rng = jax.random.split(keys[0])
+    num = batch['x'].shape[0]
     categorical, continuous = self.draw_codes(c_rng, num)
     g_input = self.generator_input(self.latent(z_rng, num), categorical,
                                    continuous)
-    return self.generator.apply(g_params, g_input), categorical, continuous
+    return self.generator.apply(g_params, g_input), (categorical, continuous)
 
-  def discriminator_loss(self, d_params, g_params, extra, batch, rng, step,
-                         hparams):
-    real = batch['x']
-    fake_rng, real_rng, d_fake_rng = jax.random.split(rng, 3)
-    fake, categorical, continuous = self.fake_batch(g_params, fake_rng,
-                                                    real.shape[0])
-    stats = self.d_step_stats(d_params, extra, real, None)
-    real_logits, _ = self.d_logits(d_params, real, None, real_rng, step,
-                                   hparams, stats)
-    fake_logits, q_outputs = self.d_logits(d_params, fake, None, d_fake_rng,
-                                           step, hparams, stats)
-    gan_loss = self.gan_loss.discriminator(real_logits=real_logits,
-                                           fake_logits=fake_logits)
-    mi_loss, metrics = self.mutual_information_loss(q_outputs, categorical,
-                                                    continuous)
-    # The penalties read the GAN head only (score_fn drops Q's outputs).
-    penalty, penalty_metrics = self.d_penalty(
-        d_params, stats, real=real, fake=fake, y=None, rng=rng,
-        hparams=hparams)
-    metrics.update({'d_real': jnp.mean(self.gan_loss.score(real_logits)),
-                    'd_fake': jnp.mean(self.gan_loss.score(fake_logits)),
-                    **penalty_metrics})
-    return (gan_loss + hparams['mi_weight'] * mi_loss + penalty,
-            (metrics, self.with_spectral_stats(extra, stats)))
-
-  def generator_loss(self, g_params, d_params, extra, batch, rng, step,
-                     hparams):
-    fake_rng, d_rng = jax.random.split(rng)
-    fake, categorical, continuous = self.fake_batch(g_params, fake_rng,
-                                                    batch['x'].shape[0])
-    fake_logits, q_outputs = self.d_logits(d_params, fake, None, d_rng, step,
-                                           hparams, self.spectral_stats(extra))
-    mi_loss, _ = self.mutual_information_loss(q_outputs, categorical,
-                                              continuous)
-    loss = (self.gan_loss.generator(fake_logits)
-            + hparams['mi_weight'] * mi_loss)
-    return loss, ({}, extra)
+  def extra_terms(self, side, *, batch, real_aux, fake_aux, condition,
+                  hparams):
+    """lambda times Q's negative log-likelihood of the fakes' codes, on both
+    sides (D's side trains Q; G's makes the codes readable)."""
+    del side, batch, real_aux
+    mi_loss, metrics = self.mutual_information_loss(fake_aux, *condition)
+    return hparams['mi_weight'] * mi_loss, metrics
 
   # Sampling.
   def generate_from_inputs(self, g_params, rng, g_input):

@@ -4,8 +4,9 @@
 
 D ascends it; G descends it. The adversarial terms come from the
 `gan_loss` registry (minimax, non-saturating, least squares, ...); instance
-noise on D's inputs is this family's own term. Subclasses add conditioning
-by overriding `labels_for`.
+noise on D's inputs is this family's own term. The two losses here serve the
+whole family: subclasses draw their fakes (`fake_batch`: labels, codes) and
+add their own terms through the base's `extra_terms` hook.
 """
 import jax
 import jax.numpy as jnp
@@ -21,6 +22,11 @@ from gan_jax.objectives import base
 GENERATE_CHUNK = 1000
 
 
+def split_outputs(outputs):
+  """(D's GAN-head logits, its aux head's outputs or None)."""
+  return outputs if isinstance(outputs, tuple) else (outputs, None)
+
+
 class VanillaGAN(base.Objective):
   """Unconditional G(z) and D(x) on images or 2D points."""
   dataset_hint = ("use a one-domain dataset such as 'digits' (two-domain "
@@ -32,19 +38,40 @@ class VanillaGAN(base.Objective):
   HPARAMS = {**base.Objective.HPARAMS,
              'instance_noise_std': 'instance_noise_std'}
 
-  def __init__(self, config, spec, *, num_classes=0, aux_outputs=0):
+  # Keys one fake minibatch draws from (fake_batch): z and labels. Fixed
+  # per objective: it decides which random numbers a recorded run drew.
+  FAKE_KEYS = 2
+
+  def __init__(self, config, spec, *, num_classes=0, aux_outputs=0,
+               d_conditioning='concat'):
     super().__init__(config, spec)
     self.num_classes = num_classes
     self.latent_dim = config.model.latent_dim
     self.generator, self.discriminator = models.build_pair(
-        config.model, spec, num_classes=num_classes, aux_outputs=aux_outputs)
+        config.model, spec, num_classes=num_classes, aux_outputs=aux_outputs,
+        d_conditioning=d_conditioning)
+    # Whether D takes the labels as an input (models.build_pair).
+    self.d_reads_labels = bool(self.discriminator.num_classes)
     self.output_key = 'images' if spec.kind == 'image' else 'points'
 
   # Conditioning hooks: the unconditional GAN has no labels.
   def labels_for(self, batch, rng, num):
-    """Labels to condition G and D on for one minibatch (None: unconditional)."""
+    """Labels to condition G (and a D that reads them) on for one minibatch
+    (None: unconditional)."""
     del batch, rng, num
     return None
+
+  def fake_batch(self, g_params, batch, keys):
+    """(G's samples for one minibatch, their condition: labels or None),
+    drawn from FAKE_KEYS keys."""
+    z_rng, y_rng = keys
+    num = batch['x'].shape[0]
+    y = self.labels_for(batch, y_rng, num)
+    return self.generator.apply(g_params, self.latent(z_rng, num), y), y
+
+  def d_labels(self, labels):
+    """What D gets as its label input: `labels` if it takes them, or None."""
+    return labels if self.d_reads_labels else None
 
   def latent(self, rng, num):
     # Sharded like the data batch, so data parallel splits G's work too.
@@ -52,14 +79,15 @@ class VanillaGAN(base.Objective):
 
   def d_inputs(self):
     """One example's (x, y): what D's init takes."""
-    y = jnp.zeros((1,), jnp.int32) if self.num_classes else None
+    y = jnp.zeros((1,), jnp.int32) if self.d_reads_labels else None
     return jnp.zeros((1, *self.spec.example_shape)), y
 
   def init_params(self, rng):
     g_rng, d_rng = jax.random.split(rng)
     z = jnp.zeros((1, self.latent_dim))
     x, y = self.d_inputs()
-    g_params = self.generator.init(g_rng, z, y)
+    g_y = jnp.zeros((1,), jnp.int32) if self.num_classes else None
+    g_params = self.generator.init(g_rng, z, g_y)
     # D's spectral-norm state, if any, lives in `extra` (init_extra).
     d_params, _ = spectral.split(
         self.discriminator.init(d_rng, x, y, train=False))
@@ -71,8 +99,9 @@ class VanillaGAN(base.Objective):
     return self.with_spectral_stats(super().init_extra(rng), stats)
 
   def d_logits(self, d_params, x, y, rng, step, hparams, stats=None):
-    """D's logits on x, through instance noise and (training) dropout;
-    `stats`: D's spectral-norm state (objectives.base.spectral_stats)."""
+    """D's outputs on x (logits, or (logits, aux) for a D with an aux head),
+    through instance noise and (training) dropout; `stats`: D's
+    spectral-norm state (objectives.base.spectral_stats)."""
     noise_rng, dropout_rng = jax.random.split(rng)
     std = base.annealed(hparams['instance_noise_std'], step,
                         self.config.instance_noise_anneal_steps)
@@ -90,9 +119,9 @@ class VanillaGAN(base.Objective):
     """D's GAN-head logit as a function of its input alone (labels `y`
     closed over; no instance noise): what the penalties differentiate."""
     def score(x):
-      out = self.apply_d(self.discriminator, d_params, stats, x, y,
-                         train=True, rngs={'dropout': rng})
-      return out[0] if isinstance(out, tuple) else out
+      return split_outputs(self.apply_d(
+          self.discriminator, d_params, stats, x, y, train=True,
+          rngs={'dropout': rng}))[0]
     return score
 
   def d_penalty(self, d_params, stats, *, real, fake, y, rng, hparams):
@@ -108,36 +137,51 @@ class VanillaGAN(base.Objective):
   def discriminator_loss(self, d_params, g_params, extra, batch, rng, step,
                          hparams):
     real = batch['x']
-    num = real.shape[0]
-    z_rng, y_rng, real_rng, fake_rng = jax.random.split(rng, 4)
-    fake_y = self.labels_for(batch, y_rng, num)
-    fake = self.generator.apply(g_params, self.latent(z_rng, num), fake_y)
-    real_y = batch['y'] if self.num_classes else None
+    *fake_keys, real_rng, fake_rng = jax.random.split(rng, self.FAKE_KEYS + 2)
+    fake, condition = self.fake_batch(g_params, batch, fake_keys)
+    real_y = self.d_labels(batch.get('y'))
+    fake_y = self.d_labels(condition)
     stats = self.d_step_stats(d_params, extra, real, real_y)
-    real_logits = self.d_logits(d_params, real, real_y, real_rng, step, hparams,
-                                stats)
-    fake_logits = self.d_logits(d_params, fake, fake_y, fake_rng, step,
-                                hparams, stats)
+    real_logits, real_aux = split_outputs(self.d_logits(
+        d_params, real, real_y, real_rng, step, hparams, stats))
+    fake_logits, fake_aux = split_outputs(self.d_logits(
+        d_params, fake, fake_y, fake_rng, step, hparams, stats))
     loss = self.gan_loss.discriminator(real_logits=real_logits,
                                        fake_logits=fake_logits)
+    terms, metrics = self.extra_terms(
+        'd', batch=batch, real_aux=real_aux, fake_aux=fake_aux,
+        condition=condition, hparams=hparams)
+    if terms is not None:
+      loss = loss + terms
     # A cGAN's fakes carry the real rows' labels, so GP's interpolates do too.
     penalty, penalty_metrics = self.d_penalty(
         d_params, stats, real=real, fake=fake, y=real_y, rng=rng,
         hparams=hparams)
-    metrics = {'d_real': jnp.mean(self.gan_loss.score(real_logits)),
+    metrics = {**metrics,
+               'd_real': jnp.mean(self.gan_loss.score(real_logits)),
                'd_fake': jnp.mean(self.gan_loss.score(fake_logits)),
                **penalty_metrics}
     return loss + penalty, (metrics, self.with_spectral_stats(extra, stats))
 
   def generator_loss(self, g_params, d_params, extra, batch, rng, step,
                      hparams):
-    num = batch['x'].shape[0]
-    z_rng, y_rng, d_rng = jax.random.split(rng, 3)
-    y = self.labels_for(batch, y_rng, num)
-    fake = self.generator.apply(g_params, self.latent(z_rng, num), y)
-    fake_logits = self.d_logits(d_params, fake, y, d_rng, step, hparams,
-                                self.spectral_stats(extra))
-    loss = self.gan_loss.generator(fake_logits)
+    *fake_keys, d_rng = jax.random.split(rng, self.FAKE_KEYS + 1)
+    fake, condition = self.fake_batch(g_params, batch, fake_keys)
+    stats = self.spectral_stats(extra)
+    fake_logits, fake_aux = split_outputs(self.d_logits(
+        d_params, fake, self.d_labels(condition), d_rng, step, hparams,
+        stats))
+    real_y = self.d_labels(batch.get('y'))
+    loss = self.generator_adversarial(
+        rng, fake_logits=fake_logits,
+        real_logits_fn=lambda real_rng: split_outputs(self.d_logits(
+            d_params, batch['x'], real_y, real_rng, step, hparams,
+            stats))[0])
+    terms, _ = self.extra_terms('g', batch=batch, real_aux=None,
+                                fake_aux=fake_aux, condition=condition,
+                                hparams=hparams)
+    if terms is not None:
+      loss = loss + terms
     return loss, ({}, extra)
 
   def generator_batches(self, num):

@@ -1,9 +1,10 @@
-"""Hinge and Wasserstein losses against TF-GAN's own golden values.
+"""Hinge, Wasserstein and RaGAN losses against TF-GAN's own golden values.
 
 Fixtures from tensorflow/gan, tensorflow_gan/python/losses/losses_impl_test.py
 (`_LossesTest.init_constants`, `WassersteinLossTest`,
-`HingeWassersteinLossTest`): the same D outputs on real and generated data
-and the expected losses TF-GAN asserts to 5 places.
+`HingeWassersteinLossTest`, `RelativisticAverageLoss`): the same D outputs
+on real and generated data and the expected losses TF-GAN asserts to 5
+places.
 
 Conventions, converted:
 - TF-GAN's losses take D's outputs positionally, real first; ours take
@@ -15,6 +16,8 @@ Conventions, converted:
   is our `hinge_discriminator_loss`; its generator loss is TF-GAN's
   `wasserstein_generator_loss`, -E[D(G(z))], as is ours.
 - `wasserstein_discriminator_loss` = E[D(G(z))] - E[D(x)]: same sign as ours.
+- `relativistic_discriminator_loss` / `relativistic_generator_loss` (both
+  take real, then generated outputs) are our `ragan` pair.
 """
 import jax
 from jax import test_util as jtu
@@ -27,24 +30,33 @@ from gan_jax import losses
 # TF-GAN's fixture.
 REAL = np.array([-5.0, 1.4, 12.5, 2.7], np.float32)
 FAKE = np.array([10.0, 4.4, -5.5, 3.6], np.float32)
+# RelativisticAverageLoss's real outputs (its generated ones are FAKE).
+RA_REAL = np.array([-2.0, 0.4, 12.5, 2.7], np.float32)
 
-# (registry name, expected D loss, expected G loss) from TF-GAN's test.
+# (registry name, D's outputs on real data, expected D loss, expected G
+# loss) from TF-GAN's test.
 GOLDEN = [
     # HingeWassersteinLossTest: relu(1 - real) averages (6 + 0 + 0 + 0) / 4
     # = 1.5; relu(1 + fake) averages (11 + 5.4 + 0 + 4.6) / 4 = 5.25.
-    ('hinge', 6.75, -3.125),
+    ('hinge', REAL, 6.75, -3.125),
     # WassersteinLossTest: mean(fake) - mean(real) = 3.125 - 2.9.
-    ('wasserstein', 0.225, -3.125),
+    ('wasserstein', REAL, 0.225, -3.125),
+    # RelativisticAverageLoss. By hand: mean(fake) = 3.125 and mean(real) =
+    # 3.4 make the relative logits real - 3.125 = (-5.125, -2.725, 9.375,
+    # -0.425) and fake - 3.4 = (6.6, 1.0, -8.9, 0.2); D = mean softplus(-real
+    # rel.) + mean softplus(fake rel.), G swaps the roles, and G - D =
+    # 2 (mean(real) - mean(fake)) = 0.55, as softplus(x) - softplus(-x) = x.
+    ('ragan', RA_REAL, 4.390114, 4.9401135),
 ]
 
 
-@pytest.mark.parametrize('name,d_expected,g_expected', GOLDEN)
+@pytest.mark.parametrize('name,real,d_expected,g_expected', GOLDEN)
 @pytest.mark.parametrize('shape', [(4,), (2, 2)])  # TF-GAN's *_patch tests.
-def test_tfgan_golden_values(name, d_expected, g_expected, shape):
+def test_tfgan_golden_values(name, real, d_expected, g_expected, shape):
   pair = losses.GAN_LOSSES[name]
-  real, fake = REAL.reshape(shape), FAKE.reshape(shape)
+  real, fake = real.reshape(shape), FAKE.reshape(shape)
   d_loss = pair.discriminator(real_logits=real, fake_logits=fake)
-  g_loss = pair.generator(fake)
+  g_loss = pair.generator(real_logits=real, fake_logits=fake)
   assert d_loss.dtype == jnp.float32 and d_loss.shape == ()
   np.testing.assert_allclose(d_loss, d_expected, atol=1e-5)
   np.testing.assert_allclose(g_loss, g_expected, atol=1e-5)
@@ -58,6 +70,9 @@ def test_named_functions_are_the_registry_pairs():
       losses.wasserstein_discriminator_loss)
   assert losses.GAN_LOSSES['wasserstein'].generator is (
       losses.wasserstein_generator_loss)
+  assert losses.GAN_LOSSES['ragan'].discriminator is (
+      losses.ragan_discriminator_loss)
+  assert losses.GAN_LOSSES['ragan'].generator is losses.ragan_generator_loss
   assert not losses.GAN_LOSSES['hinge'].needs_lipschitz_d
   assert not losses.GAN_LOSSES['hinge'].logits
 
@@ -69,8 +84,9 @@ def test_check_grads_on_the_fixture(name):
   d = lambda r, f: pair.discriminator(real_logits=r, fake_logits=f)
   jtu.check_grads(d, (jnp.asarray(REAL), jnp.asarray(FAKE)), order=2,
                   modes=('fwd', 'rev'), eps=1e-2)
-  jtu.check_grads(pair.generator, (jnp.asarray(FAKE),), order=2,
-                  modes=('fwd', 'rev'), eps=1e-2)
+  g = lambda f: pair.generator(real_logits=None, fake_logits=f)
+  jtu.check_grads(g, (jnp.asarray(FAKE),), order=2, modes=('fwd', 'rev'),
+                  eps=1e-2)
 
 
 def test_hinge_gradients_in_closed_form():
@@ -91,5 +107,6 @@ def test_wasserstein_gradients_in_closed_form():
       argnums=(0, 1))(REAL, FAKE)
   np.testing.assert_allclose(grad_real, np.full(4, -0.25))
   np.testing.assert_allclose(grad_fake, np.full(4, 0.25))
-  np.testing.assert_allclose(jax.grad(losses.wasserstein_generator_loss)(FAKE),
-                             np.full(4, -0.25))
+  np.testing.assert_allclose(
+      jax.grad(lambda f: losses.wasserstein_generator_loss(
+          real_logits=None, fake_logits=f))(FAKE), np.full(4, -0.25))

@@ -59,7 +59,7 @@ def test_least_squares_pair_on_patch_maps_golden():
                                               fake_logits=fake),
       expected_d, rtol=1e-5)
   np.testing.assert_allclose(
-      losses.least_squares_generator_loss(fake),
+      losses.least_squares_generator_loss(real_logits=None, fake_logits=fake),
       np.mean((fake.astype(np.float64) - 1) ** 2), rtol=1e-5)
 
 

@@ -114,8 +114,8 @@ def test_q_head_shares_the_discriminator_trunk():
   batch = {k: jnp.asarray(v[:16]) for k, v in dataset.train.items()}
 
   def mi_loss(d_params):
-    fake, cat, cont = objective.fake_batch(state.g_params,
-                                           jax.random.PRNGKey(1), 16)
+    fake, (cat, cont) = objective.fake_batch(state.g_params, batch,
+                                             (jax.random.PRNGKey(1),))
     _, q = objective.discriminator.apply(d_params, fake, train=False)
     return objective.mutual_information_loss(q, cat, cont)[0]
 

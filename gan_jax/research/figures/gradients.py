@@ -35,7 +35,8 @@ def vanishing_gradient_experiment(*, base_config, num_d_steps=300,
 
   @jax.jit
   def per_sample_grads(logits):
-    grad = lambda loss_fn: jax.vmap(jax.grad(lambda a: loss_fn(a[None])))
+    grad = lambda loss_fn: jax.vmap(jax.grad(
+        lambda a: loss_fn(real_logits=None, fake_logits=a[None])))
     return (grad(losses.minimax_generator_loss)(logits),
             grad(losses.non_saturating_generator_loss)(logits))
 
@@ -174,7 +175,8 @@ def instance_noise_experiment(*, stds=(0.0, 0.25, 0.5, 1.0), num_steps=2000,
     def total_g_loss(fake):
       noisy = base.add_instance_noise(noise_rng, fake, std)
       # The loss is a batch mean; times n gives per-sample gradients.
-      return losses.minimax_generator_loss(logits_of(params, noisy)) * len(fake)
+      return losses.minimax_generator_loss(
+          real_logits=None, fake_logits=logits_of(params, noisy)) * len(fake)
     return jnp.mean(jnp.abs(jax.grad(total_g_loss)(fake)))
 
   def run(std):
