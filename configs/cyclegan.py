@@ -14,7 +14,7 @@ and PatchGAN D, 3,000 steps:
 python -m experiments.run --config=configs/cyclegan.py:mnist5k --workdir=/tmp/cyclegan_mnist5k
 python -m experiments.evaluate --workdir=/tmp/cyclegan_mnist5k
 
-TODO(mnist5k): expected result/time: to be measured.
+Not yet measured on mnist5k (docs/results.md lists the measured variants).
 """
 from configs import common
 

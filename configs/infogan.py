@@ -14,7 +14,7 @@ Real 28x28 MNIST with the InfoGAN paper's conv D/Q (model 'dcgan'), z of 62,
 python -m experiments.run --config=configs/infogan.py:mnist5k --workdir=/tmp/infogan_mnist5k
 python -m experiments.evaluate --workdir=/tmp/infogan_mnist5k
 
-TODO(mnist5k): expected result/time: to be measured.
+Not yet measured on mnist5k (docs/results.md lists the measured variants).
 """
 import ml_collections
 
