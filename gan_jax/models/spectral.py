@@ -21,8 +21,6 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from gan_jax.models import layers
-
 COLLECTION = 'spectral'
 EVAL_ITERATIONS = 20
 
@@ -81,8 +79,13 @@ class SNConv(nn.Module):
                         (*self.kernel_size, x.shape[-1], self.features))
     bias = self.param('bias', nn.initializers.zeros, (self.features,))
     kernel = normalized_kernel(self, kernel, update_stats=update_stats)
-    return layers.conv2d(x, kernel, strides=self.strides,
-                         padding=self.padding) + bias
+    padding = self.padding
+    if not isinstance(padding, str):
+      padding = [tuple(p) for p in padding]
+    y = jax.lax.conv_general_dilated(
+        x, kernel, window_strides=tuple(self.strides), padding=padding,
+        dimension_numbers=('NHWC', 'HWIO', 'NHWC'))
+    return y + bias
 
 
 def dense(features, spectral_norm, update_stats, **kwargs):
@@ -99,7 +102,7 @@ def conv(features, kernel_size, spectral_norm, update_stats, **kwargs):
   if spectral_norm:
     layer = SNConv(features, tuple(kernel_size), **kwargs)
     return lambda h: layer(h, update_stats=update_stats)
-  return layers.Conv(features, tuple(kernel_size), **kwargs)
+  return nn.Conv(features, tuple(kernel_size), **kwargs)
 
 
 def split(variables):
