@@ -26,9 +26,8 @@ BAD_CONFIGS = [
     ('vanilla', {'batch_size': 5000}, 'batch_size 5000 is larger than the'),
     ('vanilla', {'optimizer.d_learning_rate': -1e-3},
      'config.optimizer.d_learning_rate must be > 0, got -0.001'),
-    ('vanilla', {'gan_loss': 'hinged'},
-     "unknown gan_loss 'hinged'; valid: hinge, least_squares, minimax, "
-     'non_saturating, wasserstein'),
+    # The valid names are the registry's (tests/losses/test_adversarial.py).
+    ('vanilla', {'gan_loss': 'hinged'}, "unknown gan_loss 'hinged'; valid: "),
     ('vanilla', {'model.name': 'resnet'}, 'config.model.base_features is '
      'missing'),
     ('vanilla', {'model.name': 'vit'},
@@ -60,6 +59,9 @@ BAD_CONFIGS = [
      'config.infogan.num_categories must be an integer >= 2'),
     ('infogan', {'infogan.mi_weight': -1.0},
      'config.infogan.mi_weight must be >= 0'),
+    ('cgan', {'model.d_conditioning': 'label'}, "unknown "
+     "model.d_conditioning 'label'; valid: ac, concat, none, projection"),
+    ('acgan', {'ac_weight': -1.0}, 'config.ac_weight must be >= 0, got -1.0'),
     ('cyclegan', {'dataset': 'digits'},
      "objective 'cyclegan' reads fields a, b but dataset 'digits' has x, y"),
     ('cyclegan', {'model.d_layers': 2}, 'leaves no patches on 8x8 images'),

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from gan_jax.core import build
-from gan_jax.core import errors
 from gan_jax.models import conditioning
 from tests.conftest import tiny_config
 
@@ -77,14 +76,3 @@ def test_ac_terms_join_both_losses_and_train_the_class_head():
   assert np.abs(np.asarray(head_grad(1.0))).max() > 0
   # Only the class terms read the head.
   assert np.abs(np.asarray(head_grad(0.0))).max() == 0
-
-
-@pytest.mark.parametrize('field,value,message', [
-    ('model.d_conditioning', 'label', "unknown model.d_conditioning 'label'; "
-     'valid: ac, concat, none, projection'),
-    ('ac_weight', -1.0, 'config.ac_weight must be >= 0, got -1.0'),
-])
-def test_conditioning_fields_are_checked(field, value, message):
-  with pytest.raises(errors.ConfigError) as info:
-    build.check_config(tiny_config('cgan', **{field: value}))
-  assert str(info.value) == message
