@@ -188,34 +188,28 @@ def conv_transpose2d(x, kernel, *, strides, padding='SAME'):
           x, k, strides, padding, dimension_numbers=_DIMENSIONS))
 
 
-class Conv(nn.Module):
+class _Convolution(nn.Module):
+  """flax's conv parameters ('kernel' HWIO, 'bias'), applied by `operation`."""
+  features: int
+  kernel_size: Sequence[int]
+  strides: Sequence[int] = (1, 1)
+  padding: Any = 'SAME'
+  kernel_init: Any = nn.initializers.lecun_normal()
+  operation = staticmethod(conv2d)
+
+  @nn.compact
+  def __call__(self, x):
+    kernel = self.param('kernel', self.kernel_init,
+                        (*self.kernel_size, x.shape[-1], self.features))
+    bias = self.param('bias', nn.initializers.zeros, (self.features,))
+    return self.operation(x, kernel, strides=self.strides,
+                          padding=self.padding) + bias
+
+
+class Conv(_Convolution):
   """nn.Conv for NHWC images (see the module docstring)."""
-  features: int
-  kernel_size: Sequence[int]
-  strides: Sequence[int] = (1, 1)
-  padding: Any = 'SAME'
-  kernel_init: Any = nn.initializers.lecun_normal()
-
-  @nn.compact
-  def __call__(self, x):
-    kernel = self.param('kernel', self.kernel_init,
-                        (*self.kernel_size, x.shape[-1], self.features))
-    bias = self.param('bias', nn.initializers.zeros, (self.features,))
-    return conv2d(x, kernel, strides=self.strides, padding=self.padding) + bias
 
 
-class ConvTranspose(nn.Module):
+class ConvTranspose(_Convolution):
   """nn.ConvTranspose for NHWC images (see the module docstring)."""
-  features: int
-  kernel_size: Sequence[int]
-  strides: Sequence[int] = (1, 1)
-  padding: Any = 'SAME'
-  kernel_init: Any = nn.initializers.lecun_normal()
-
-  @nn.compact
-  def __call__(self, x):
-    kernel = self.param('kernel', self.kernel_init,
-                        (*self.kernel_size, x.shape[-1], self.features))
-    bias = self.param('bias', nn.initializers.zeros, (self.features,))
-    return conv_transpose2d(x, kernel, strides=self.strides,
-                            padding=self.padding) + bias
+  operation = staticmethod(conv_transpose2d)
