@@ -43,8 +43,8 @@ def main(argv):
   single = not cli.distributed_requested()
   with lock.Held([_WORKDIR.value], enabled=single):
     cli.initialize_distributed()
-    from gan_jax.core import loop  # pylint: disable=g-import-not-at-top
-    loop.train_and_evaluate(_CONFIG.value, _WORKDIR.value,
+    from gan_jax import build  # pylint: disable=g-import-not-at-top
+    build.train_and_evaluate(_CONFIG.value, _WORKDIR.value,
                             apply_config_changes=_APPLY.value)
 
 

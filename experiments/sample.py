@@ -11,8 +11,8 @@ import jax
 import numpy as np
 
 from experiments import cli
+from gan_jax import build
 from gan_jax.core import atomic
-from gan_jax.core import build
 from gan_jax.core import config_rules
 from gan_jax.core import errors
 from gan_jax.evaluation import rejection

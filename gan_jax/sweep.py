@@ -22,10 +22,10 @@ import os
 
 import jax
 
+from gan_jax import build
 from gan_jax import evaluation
 from gan_jax import objectives
 from gan_jax.core import atomic
-from gan_jax.core import build
 from gan_jax.core import config_rules
 from gan_jax.core import errors
 from gan_jax.core import loop
@@ -145,7 +145,7 @@ def check_population(expanded):
 def result_metrics(run):
   """The metrics a point's results row holds, known before training: the
   training metrics (one step traced, not run) and the quick evaluation's."""
-  indices = loop.chunk_indices(run, 0, 1)
+  indices = run.chunk_indices(0, 1)
   _, metrics = jax.eval_shape(step_lib.make_chunk_fn(run.objective),
                               run.state, run.dataset.train, indices)
   return sorted(metrics) + list(evaluation.run_metric_names(run.spec))

@@ -51,7 +51,7 @@ def tiny():
 
 def tiny_run(name, **overrides):
   """build_run(tiny_config(name, ...)): the one build helper of the tests."""
-  from gan_jax.core import build  # pylint: disable=g-import-not-at-top
+  from gan_jax import build  # pylint: disable=g-import-not-at-top
   return build.build_run(tiny_config(name, **overrides))
 
 

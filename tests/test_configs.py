@@ -9,9 +9,8 @@ import pytest
 import tensorflow_datasets as tfds
 
 from configs import common
-from gan_jax.core import build
+from gan_jax import build
 from gan_jax.core import errors
-from gan_jax.core import loop
 from gan_jax.core import step as step_lib
 from tests.conftest import tiny_config
 
@@ -88,7 +87,7 @@ def test_variant_builds_and_its_step_fits(name, variant):
   assert run.dataset.example_shape[:2] == (28, 28)
   state, metrics = jax.eval_shape(
       step_lib.make_chunk_fn(run.objective), run.state, run.dataset.train,
-      loop.chunk_indices(run, 0, 2))
+      run.chunk_indices(0, 2))
   assert int(jax.tree.leaves(metrics)[0].shape[0]) == 2
   assert jax.tree.map(lambda s: s.shape, state.g_params) == jax.tree.map(
       lambda s: s.shape, run.state.g_params)
@@ -99,7 +98,7 @@ def test_mnist5k_variant_trains(tmp_path, capsys):
   # One variant through the whole run path (the loop is the same for every
   # config; test_config_trains_end_to_end trains each plain config).
   workdir = str(tmp_path / 'run')
-  loop.train_and_evaluate(tiny_config('cgan:mnist5k', num_steps=2), workdir)
+  build.train_and_evaluate(tiny_config('cgan:mnist5k', num_steps=2), workdir)
   assert 'Training conditional on mnist5k (4500 examples)' in (
       capsys.readouterr().out)
   with open(os.path.join(workdir, 'data_spec.json')) as f:

@@ -6,7 +6,6 @@ import numpy as np
 from PIL import Image
 
 from gan_jax import plotting
-from gan_jax.core import outputs
 from tests.conftest import tiny_run
 
 PNG = b'\x89PNG\r\n\x1a\n'
@@ -18,8 +17,7 @@ def test_1d_data_samples_and_sample_histograms(tmp_path):
   assert run.spec.example_shape == (1,) and run.spec.modes.shape == (2, 1)
   samples = run.objective.sample(run.state.g_params, jax.random.PRNGKey(0), 7)
   assert samples['points'].shape == (7, 1)
-  path = outputs.write_sample_grid(run.objective, run.state, run.config,
-                                   str(tmp_path), 0)
+  path = run.write_sample_grid(run.state, str(tmp_path), 0)
   assert open(path, 'rb').read(8) == PNG
 
 

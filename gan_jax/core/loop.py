@@ -1,10 +1,14 @@
 """The one training loop: P >= 1 runs side by side (P = 1 is a plain run).
 
-`train` is called by `experiments.run` (P = 1), the sweep's `--mode=vmap`,
-the mixture table, the figures and the scale benchmark. P = 1 runs the
-jitted, scanned chunk of `step.make_train_chunk`; P > 1 stacks the members'
-states on a leading axis and runs one jitted `vmap` of the same chunk, so
-one program trains the whole population. Members may differ only in values
+`train` is called by `gan_jax.build.train_and_evaluate` (P = 1), the sweep's
+`--mode=vmap`, the mixture table, the figures and the scale benchmark. It
+takes built runs (`gan_jax.build.Run`): their config, dataset arrays,
+objective and state, `run.chunk_indices` (which examples each step reads)
+and `run.write_sample_grid`; the engine imports no data, model, loss or
+objective module. P = 1 runs the jitted, scanned chunk of
+`step.make_train_chunk`; P > 1 stacks the members' states on a leading axis
+and runs one jitted `vmap` of the same chunk, so one program trains the
+whole population. Members may differ only in values
 the state carries (seed, k, learning rates, `hparams`). Outputs go through
 `outputs.RunOutputs` (metrics, sample grids, checkpoints) at the step
 boundaries the configs ask for; `workdirs=None` trains in memory.
@@ -14,15 +18,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax.core import build
 from gan_jax.core import checkpoints
 from gan_jax.core import errors
-from gan_jax.core import lock
 from gan_jax.core import outputs
 from gan_jax.core import parallel
 from gan_jax.core import preemption
 from gan_jax.core import step as step_lib
-from gan_jax.data import batching
 
 
 def next_boundary(step, config, snapshot_steps=()):
@@ -54,13 +55,6 @@ def pad_draws(indices, k_max):
     extra = np.repeat(idx[:, -1:], k_max - idx.shape[1], axis=1)
     out[f] = np.concatenate([idx, extra], axis=1)
   return out
-
-
-def chunk_indices(run, first_step, num_steps):
-  config = run.config
-  return batching.chunk_indices(
-      run.dataset, batch_size=config.batch_size, d_steps=config.d_steps,
-      seed=config.seed, first_step=first_step, num_steps=num_steps)
 
 
 class Population:
@@ -128,9 +122,9 @@ class Population:
 
   def indices(self, step, length):
     if self.size == 1:
-      indices = chunk_indices(self.runs[0], step, length)
+      indices = self.runs[0].chunk_indices(step, length)
     else:
-      indices = stack([pad_draws(chunk_indices(r, step, length), self.k_max)
+      indices = stack([pad_draws(r.chunk_indices(step, length), self.k_max)
                        for r in self.runs])
     return parallel.shard_indices(indices, self.mesh)
 
@@ -140,7 +134,8 @@ class Population:
 
 def train(runs, workdirs=None, *, mesh=None, snapshot_steps=(),
           on_snapshot=None, verbose=True, apply_config_changes=False):
-  """Trains `runs` (build.Run, P >= 1) side by side to runs[0].config.num_steps.
+  """Trains `runs` (gan_jax.build.Run, P >= 1) side by side to
+  runs[0].config.num_steps.
 
   With `workdirs` (one per run) each member writes and resumes a complete
   run directory; without, training is in memory. `on_snapshot(step, states)`
@@ -251,20 +246,3 @@ def check_finite(metrics, step, length, last_checkpoint, name=None,
         f'Last good checkpoint: {last_checkpoint or "none"} (kept). Try a '
         'lower learning rate.')
 
-
-def train_and_evaluate(config, workdir, *, mesh=None,
-                       apply_config_changes=False):
-  """A plain run: trains config in workdir, resuming from its newest usable
-  checkpoint. The step runs data parallel over `mesh` (default: every
-  visible device, on every host). The workdir is locked and its identity
-  checked before the run is built; `apply_config_changes` applies a config
-  that differs from the workdir's config.json (see gan_jax.core.identity).
-  Returns the final GANState."""
-  mesh = parallel.make_mesh() if mesh is None else mesh
-  build.check_config(config)
-  outputs.check_workdir_writable(workdir)
-  with lock.Held([workdir], enabled=parallel.is_primary()):
-    outputs.check_identity(config, workdir, apply_config_changes)
-    run = build.build_run(config, mesh=mesh)
-    return train([run], [workdir], mesh=mesh,
-                 apply_config_changes=apply_config_changes)[0]

@@ -126,27 +126,6 @@ class MetricWriter:
     self.tb.close()
 
 
-def grid_rng(config):
-  """The fixed latent points of every sample grid in a run."""
-  return jax.random.fold_in(jax.random.PRNGKey(config.seed), 2**31 - 1)
-
-
-def write_sample_grid(objective, state, config, workdir, step):
-  from gan_jax import plotting  # pylint: disable=g-import-not-at-top
-  os.makedirs(os.path.join(workdir, 'samples'), exist_ok=True)
-  path = os.path.join(workdir, 'samples', f'step_{step:07d}.png')
-  # Host copies: process 0 samples alone, outside the multi-host program.
-  # G's EMA when the run keeps one (config.ema_decay > 0).
-  grid = objective.sample_grid(parallel.to_host(state.sample_params()),
-                               grid_rng(config))
-  if 'images' in grid:
-    plotting.save_image_grid(path, np.asarray(grid['images']))
-  else:
-    plotting.save_points(path, np.asarray(grid['points']),
-                         modes=objective.spec.modes, title=f'step {step}')
-  return path
-
-
 def mean_scalars(window_metrics):
   """{name: mean over every step of a logging window} from per-chunk metrics."""
   return {k: float(np.mean(np.concatenate(
@@ -306,7 +285,7 @@ class RunOutputs:
     if self.primary and (step % config.sample_every == 0 or end):
       states = members(value)
       for run, state, workdir in zip(self.runs, states, self.workdirs):
-        write_sample_grid(run.objective, state, run.config, workdir, step)
+        run.write_sample_grid(state, workdir, step)
     if step % config.checkpoint_every == 0 or end:
       self.save_checkpoints(members(value) if states is None else states)
 

@@ -11,19 +11,19 @@ import functools
 
 import numpy as np
 
-from gan_jax import data as data_lib
 from gan_jax.core import errors
+from gan_jax.data import registry
 
 
 def _check_batching(num_examples, batch_size, seed, stream):
-  num_examples = data_lib.check_int('num_examples', num_examples, minimum=1)
-  batch_size = data_lib.check_int('batch_size', batch_size, minimum=1)
+  num_examples = registry.check_int('num_examples', num_examples, minimum=1)
+  batch_size = registry.check_int('batch_size', batch_size, minimum=1)
   if batch_size > num_examples:
     raise errors.ConfigError(
         f'batch_size {batch_size} exceeds the {num_examples} examples; '
         f'valid: 1..{num_examples}')
-  seed = data_lib.check_int('seed', seed, minimum=0)
-  stream = data_lib.check_int('stream', stream, minimum=0)
+  seed = registry.check_int('seed', seed, minimum=0)
+  stream = registry.check_int('stream', stream, minimum=0)
   return num_examples, batch_size, seed, stream
 
 
@@ -40,7 +40,7 @@ def batch_indices(num_examples: int, batch_size: int, step: int, *, seed: int,
   """int32 (batch_size,) example indices for draw `step`."""
   num_examples, batch_size, seed, stream = _check_batching(
       num_examples, batch_size, seed, stream)
-  step = data_lib.check_int('step', step, minimum=0)
+  step = registry.check_int('step', step, minimum=0)
   steps_per_epoch = num_examples // batch_size
   epoch, pos = divmod(step, steps_per_epoch)
   perm = _permutation(num_examples, seed, stream, epoch)
@@ -70,12 +70,12 @@ def batch_indices_for_steps(num_examples: int, batch_size: int,
   return out
 
 
-def stream_fields(dataset: 'data_lib.Dataset') -> tuple[tuple[str, ...], ...]:
+def stream_fields(dataset: registry.Dataset) -> tuple[tuple[str, ...], ...]:
   """The dataset's groups of fields that share a shuffling, in stream order."""
   return dataset.stream_groups
 
 
-def check_batch_fits(dataset: 'data_lib.Dataset', batch_size: int) -> None:
+def check_batch_fits(dataset: registry.Dataset, batch_size: int) -> None:
   """ConfigError unless every stream has at least `batch_size` examples."""
   for stream in stream_fields(dataset):
     n = len(dataset.train[stream[0]])
@@ -85,7 +85,7 @@ def check_batch_fits(dataset: 'data_lib.Dataset', batch_size: int) -> None:
           f'of dataset {dataset.name!r}; use batch_size <= {n}')
 
 
-def chunk_indices(dataset: 'data_lib.Dataset', *, batch_size: int,
+def chunk_indices(dataset: registry.Dataset, *, batch_size: int,
                   d_steps: int, seed: int, first_step: int,
                   num_steps: int) -> dict[str, np.ndarray]:
   """{field: (num_steps, d_steps, batch_size) int32}: the train-set indices
@@ -95,9 +95,9 @@ def chunk_indices(dataset: 'data_lib.Dataset', *, batch_size: int,
   d-side update, the g side reading the last. Same (seed, step), same
   indices, so a resumed run sees the same data.
   """
-  k = data_lib.check_int('d_steps', d_steps, minimum=1)
-  first_step = data_lib.check_int('first_step', first_step, minimum=0)
-  num_steps = data_lib.check_int('num_steps', num_steps, minimum=0)
+  k = registry.check_int('d_steps', d_steps, minimum=1)
+  first_step = registry.check_int('first_step', first_step, minimum=0)
+  num_steps = registry.check_int('num_steps', num_steps, minimum=0)
   draws = np.arange(first_step * k, (first_step + num_steps) * k)
   out = {}
   for stream, fields in enumerate(stream_fields(dataset)):

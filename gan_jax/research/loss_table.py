@@ -2,7 +2,7 @@
 the 2D mixtures, the conditional GAN and InfoGAN (docs/results.md, "Losses,
 penalties and EMA").
 
-Every cell is one population: a run per seed from `core.build.build_run`,
+Every cell is one population: a run per seed from `gan_jax.build.build_run`,
 trained side by side by `core.loop.train` (one program for the seeds), then
 scored as the rest of the library scores runs: mode coverage (and DRS) for
 the mixtures, the registered evaluators for digits. The configs come from
@@ -17,8 +17,8 @@ import time
 import jax
 import numpy as np
 
+from gan_jax import build
 from gan_jax.core import atomic
-from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import loop
 from gan_jax.core import outputs

@@ -2,7 +2,7 @@
 over several seeds, trained as one vmapped population per setting.
 
 Each member is an ordinary run (its own seed, params, data and minibatch
-order) built by `core.build.build_run`; the core loop `core.loop.train`
+order) built by `gan_jax.build.build_run`; the core loop `core.loop.train`
 trains the members of a setting side by side as one population.
 """
 import csv
@@ -15,9 +15,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gan_jax import build
 from gan_jax import losses as losses_lib
 from gan_jax.core import atomic
-from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import loop
 from gan_jax.core import outputs

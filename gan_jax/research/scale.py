@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from gan_jax.core import build
+from gan_jax import build
 from gan_jax.research import startup
 
 

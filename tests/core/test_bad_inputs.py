@@ -15,10 +15,9 @@ import sys
 
 import pytest
 
-from gan_jax.core import build
+from gan_jax import build
 from gan_jax.core import errors
 from gan_jax.core import lock
-from gan_jax.core import loop
 from tests.conftest import tiny_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
@@ -269,7 +268,7 @@ def prepare(tmp):
     with open(os.path.join(tmp, name), 'w') as f:
       f.write(text)
   trained = os.path.join(tmp, 'trained')
-  loop.train_and_evaluate(tiny_config('mixture', num_steps=2), trained)
+  build.train_and_evaluate(tiny_config('mixture', num_steps=2), trained)
   with open(os.path.join(trained, 'config.json')) as f:
     text = f.read()
   for name, cut in (('cut', text[:len(text) // 2]), ('empty', '')):

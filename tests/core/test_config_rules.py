@@ -5,12 +5,11 @@ import os
 
 import pytest
 
+from gan_jax import build
 from gan_jax import models
 from gan_jax import objectives
-from gan_jax.core import build
 from gan_jax.core import config_rules
 from gan_jax.core import errors
-from gan_jax.core import loop
 from tests.conftest import tiny_config
 
 CONFIG_NAMES = sorted(
@@ -79,7 +78,7 @@ def test_bad_config_is_a_one_line_error_before_any_work(name, overrides,
   config = tiny_config(name, **overrides)
   workdir = tmp_path / 'run'
   with pytest.raises(errors.ConfigError) as info:
-    loop.train_and_evaluate(config, str(workdir))
+    build.train_and_evaluate(config, str(workdir))
   assert message in str(info.value)
   assert '\n' not in str(info.value)
   assert not workdir.exists() or not any(workdir.iterdir())

@@ -9,11 +9,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from gan_jax import build
 from gan_jax import objectives
-from gan_jax.core import build
 from gan_jax.core import checkpoints
 from gan_jax.core import errors
-from gan_jax.core import loop
 from gan_jax.objectives import vanilla
 from tests.conftest import tiny_config
 
@@ -34,7 +33,7 @@ QUICK_CONFIGS = ('mixture', 'vanilla')
 def test_config_trains_end_to_end(name, tmp_path):
   config = tiny_config(name)
   workdir = str(tmp_path)
-  state = loop.train_and_evaluate(config, workdir)
+  state = build.train_and_evaluate(config, workdir)
   assert int(state.step) == config.num_steps
   chex.assert_tree_all_finite(state.g_params)
   # Tiny configs checkpoint once, at the end (sample grids: every 2 steps).
@@ -54,18 +53,18 @@ def test_config_trains_end_to_end(name, tmp_path):
 @pytest.mark.slow
 def test_resumed_run_equals_uninterrupted_run(tmp_path):
   config = tiny_config('vanilla', num_steps=6, sample_every=100)
-  whole = loop.train_and_evaluate(config, str(tmp_path / 'whole'))
+  whole = build.train_and_evaluate(config, str(tmp_path / 'whole'))
   # Same run, stopped at step 2, then continued with a larger num_steps.
   first = tiny_config('vanilla', num_steps=2, sample_every=100)
-  loop.train_and_evaluate(first, str(tmp_path / 'parts'))
-  parts = loop.train_and_evaluate(config, str(tmp_path / 'parts'))
+  build.train_and_evaluate(first, str(tmp_path / 'parts'))
+  parts = build.train_and_evaluate(config, str(tmp_path / 'parts'))
   chex.assert_trees_all_equal(whole.payload(), parts.payload())
 
 
 @pytest.mark.slow
 def test_killed_run_resumes_to_the_same_result(tmp_path, monkeypatch):
   config = tiny_config('mixture', num_steps=8, sample_every=100)
-  whole = loop.train_and_evaluate(config, str(tmp_path / 'whole'))
+  whole = build.train_and_evaluate(config, str(tmp_path / 'whole'))
 
   real_save = checkpoints.CheckpointStore.save
 
@@ -77,9 +76,9 @@ def test_killed_run_resumes_to_the_same_result(tmp_path, monkeypatch):
 
   monkeypatch.setattr(checkpoints.CheckpointStore, 'save', save_then_die)
   with pytest.raises(KeyboardInterrupt):
-    loop.train_and_evaluate(config, str(tmp_path / 'killed'))
+    build.train_and_evaluate(config, str(tmp_path / 'killed'))
   monkeypatch.setattr(checkpoints.CheckpointStore, 'save', real_save)
-  resumed = loop.train_and_evaluate(config, str(tmp_path / 'killed'))
+  resumed = build.train_and_evaluate(config, str(tmp_path / 'killed'))
   chex.assert_trees_all_equal(whole.payload(), resumed.payload())
 
 
@@ -95,7 +94,7 @@ def test_nan_loss_stops_and_keeps_last_checkpoint(tmp_path, monkeypatch):
   monkeypatch.setitem(objectives.OBJECTIVES, 'vanilla', Diverging)
   config = tiny_config('mixture', num_steps=6, checkpoint_every=2)
   with pytest.raises(errors.TrainingDivergedError, match='d_loss became NaN'):
-    loop.train_and_evaluate(config, str(tmp_path))
+    build.train_and_evaluate(config, str(tmp_path))
   assert os.listdir(tmp_path / 'checkpoints') == ['2']
 
 
@@ -103,12 +102,12 @@ def test_unwritable_workdir(tmp_path):
   blocker = tmp_path / 'file'
   blocker.write_text('not a directory')
   with pytest.raises(errors.ConfigError, match='is not writable'):
-    loop.train_and_evaluate(tiny_config('vanilla'), str(blocker / 'run'))
+    build.train_and_evaluate(tiny_config('vanilla'), str(blocker / 'run'))
 
 
 def test_corrupt_checkpoint_is_reported_and_kept(tmp_path):
   config = tiny_config('vanilla', num_steps=2)
-  loop.train_and_evaluate(config, str(tmp_path))
+  build.train_and_evaluate(config, str(tmp_path))
   files = sorted(p for p in (tmp_path / 'checkpoints').rglob('*')
                  if p.is_file())
   for p in files:
@@ -116,7 +115,7 @@ def test_corrupt_checkpoint_is_reported_and_kept(tmp_path):
       p.write_bytes(b'garbage')
   before = sorted(str(p) for p in (tmp_path / 'checkpoints').rglob('*'))
   with pytest.raises(errors.CheckpointError, match='cannot read checkpoint'):
-    loop.train_and_evaluate(tiny_config('vanilla', num_steps=4),
+    build.train_and_evaluate(tiny_config('vanilla', num_steps=4),
                              str(tmp_path))
   after = sorted(str(p) for p in (tmp_path / 'checkpoints').rglob('*'))
   assert before == after

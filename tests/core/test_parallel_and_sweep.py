@@ -12,10 +12,9 @@ import numpy as np
 import pytest
 
 from configs import mixture
+from gan_jax import build
 from gan_jax import sweep
-from gan_jax.core import build
 from gan_jax.core import errors
-from gan_jax.core import loop
 from gan_jax.core import parallel
 from tests.conftest import tiny_config
 
@@ -55,12 +54,13 @@ def test_one_and_four_devices_agree(tmp_path):
   script = textwrap.dedent(f"""
       import jax
       from gan_jax import sweep
-      from gan_jax.core import errors, loop
+      from gan_jax import build
+      from gan_jax.core import errors
       from tests.conftest import tiny_config
       assert jax.device_count() == 4, jax.devices()
-      loop.train_and_evaluate(tiny_config('mixture'), {str(tmp_path / 'four')!r})
+      build.train_and_evaluate(tiny_config('mixture'), {str(tmp_path / 'four')!r})
       try:
-        loop.train_and_evaluate(tiny_config('mixture', batch_size=18),
+        build.train_and_evaluate(tiny_config('mixture', batch_size=18),
                                  {str(tmp_path / 'bad')!r})
       except errors.ConfigError as e:
         print('ERROR:', e)
@@ -74,7 +74,7 @@ def test_one_and_four_devices_agree(tmp_path):
   four = run_python(['-c', script], {
       'XLA_FLAGS': '--xla_force_host_platform_device_count=4',
       'JAX_PLATFORMS': 'cpu'})
-  one = loop.train_and_evaluate(tiny_config('mixture'), str(tmp_path / 'one'))
+  one = build.train_and_evaluate(tiny_config('mixture'), str(tmp_path / 'one'))
   assert jax.device_count() == 1
   code, out = finish(four)
   assert code == 0, out
@@ -114,7 +114,7 @@ def test_two_processes_match_one(tmp_path):
       for i in range(2)]
   config = mixture.get_config()
   config.update_from_flattened_dict(overrides)
-  one = loop.train_and_evaluate(config, str(tmp_path / 'one'))
+  one = build.train_and_evaluate(config, str(tmp_path / 'one'))
   results = [finish(p) for p in procs]
   for code, out in results:
     assert code == 0, out

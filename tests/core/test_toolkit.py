@@ -10,11 +10,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from gan_jax import build
 from gan_jax import objectives
-from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import loop
-from gan_jax.core import outputs
 from gan_jax.core import step as step_lib
 from gan_jax.models import spectral
 from gan_jax.objectives import base
@@ -96,10 +95,10 @@ def test_ema_and_spectral_state_resume_bit_exactly(tmp_path):
   options = {'gp': 10.0, 'ema': 0.99, 'sn': True, 'sample_every': 100,
              'optimizer.decay_steps': 4}
   config = toolkit_config('mixture', 'wasserstein', num_steps=4, **options)
-  whole = loop.train_and_evaluate(config, str(tmp_path / 'whole'))
+  whole = build.train_and_evaluate(config, str(tmp_path / 'whole'))
   first = toolkit_config('mixture', 'wasserstein', num_steps=2, **options)
-  loop.train_and_evaluate(first, str(tmp_path / 'parts'))
-  parts = loop.train_and_evaluate(config, str(tmp_path / 'parts'))
+  build.train_and_evaluate(first, str(tmp_path / 'parts'))
+  parts = build.train_and_evaluate(config, str(tmp_path / 'parts'))
   assert whole.has_ema and base.SPECTRAL_KEY in whole.extra
   chex.assert_trees_all_equal(whole.payload(), parts.payload())
   loaded = build.load_trained(str(tmp_path / 'whole')).state
@@ -151,8 +150,7 @@ def test_sampling_uses_the_ema_unless_raw(tmp_path, monkeypatch):
   monkeypatch.setattr(run.objective, 'sample_grid',
                       lambda params, rng: seen.append(params) or {
                           'points': np.zeros((4, 2))})
-  outputs.write_sample_grid(run.objective, state, run.config, str(tmp_path),
-                            0)
+  run.write_sample_grid(state, str(tmp_path), 0)
   chex.assert_trees_all_equal(seen[0], state.g_ema_params)
 
 
@@ -220,7 +218,7 @@ def test_evaluate_judges_the_ema_unless_raw_weights(tmp_path):
   config = toolkit_config('mixture', 'non_saturating', ema=0.9,
                           sample_every=100, **{'rejection.enabled': False})
   workdir = str(tmp_path)
-  state = loop.train_and_evaluate(config, workdir)
+  state = build.train_and_evaluate(config, workdir)
   assert state.without_ema().sample_params() is state.g_params
   ema = eval_runs.evaluate_run(workdir)
   raw = eval_runs.evaluate_run(workdir, raw_weights=True)

@@ -20,9 +20,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from gan_jax import build
 from gan_jax import objectives
 from gan_jax import sweep
-from gan_jax.core import build
 from gan_jax.core import checkpoints
 from gan_jax.core import errors
 from gan_jax.core import identity
@@ -141,7 +141,7 @@ def test_loop_locks_its_workdirs(tmp_path):
   held = lock.WorkdirLock(workdir).acquire()  # As if another process.
   try:
     with pytest.raises(lock.WorkdirLockedError, match='is in use by'):
-      loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+      build.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
   finally:
     held.release()
   assert not os.path.exists(os.path.join(workdir, 'config.json'))
@@ -193,7 +193,7 @@ def test_second_process_exits_2_at_once(tmp_path):
 @pytest.mark.slow
 def test_rerun_with_another_config_stops_and_writes_nothing(tmp_path):
   workdir = str(tmp_path)
-  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  build.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
   saved = (tmp_path / 'config.json').read_bytes()
   for overrides, fields in [
       ({'num_steps': 4, 'optimizer.d_learning_rate': 1e3},
@@ -202,7 +202,7 @@ def test_rerun_with_another_config_stops_and_writes_nothing(tmp_path):
       ({'seed': 9}, 'seed 0 -> 9'),  # A "nothing to do" rerun too.
   ]:
     with pytest.raises(errors.ConfigError) as e:
-      loop.train_and_evaluate(tiny_config('vanilla', **overrides), workdir)
+      build.train_and_evaluate(tiny_config('vanilla', **overrides), workdir)
     message = str(e.value)
     assert '\n' not in message
     assert f'was created with another config: {fields}; start a new ' \
@@ -210,11 +210,11 @@ def test_rerun_with_another_config_stops_and_writes_nothing(tmp_path):
   assert (tmp_path / 'config.json').read_bytes() == saved
   assert not (tmp_path / 'config_changes.jsonl').exists()
   # Length and output cadence may change; a nothing-to-do rerun writes nothing.
-  loop.train_and_evaluate(
+  build.train_and_evaluate(
       tiny_config('vanilla', num_steps=1, log_every=1, keep_checkpoints=5),
       workdir)
   assert (tmp_path / 'config.json').read_bytes() == saved
-  state = loop.train_and_evaluate(
+  state = build.train_and_evaluate(
       tiny_config('vanilla', num_steps=4, log_every=1), workdir)
   assert int(state.step) == 4
   changes = [json.loads(l) for l in
@@ -228,12 +228,12 @@ def test_rerun_with_another_config_stops_and_writes_nothing(tmp_path):
 @pytest.mark.slow
 def test_apply_config_changes_writes_them_into_the_state(tmp_path, capsys):
   workdir = str(tmp_path)
-  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  build.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
   new = tiny_config('vanilla', num_steps=4,
                     **{'optimizer.d_learning_rate': 1e-3,
                        'optimizer.g_learning_rate': 5e-4,
                        'instance_noise_std': 0.1})
-  state = loop.train_and_evaluate(new, workdir, apply_config_changes=True)
+  state = build.train_and_evaluate(new, workdir, apply_config_changes=True)
   assert 'applied: instance_noise_std 0.0 -> 0.1, optimizer.d_learning_rate' \
       in capsys.readouterr().out
   np.testing.assert_allclose(state.d_opt_state.hyperparams['learning_rate'],
@@ -251,7 +251,7 @@ def test_apply_config_changes_writes_them_into_the_state(tmp_path, capsys):
   chex.assert_trees_all_equal(run.state.d_opt_state.hyperparams,
                               state.d_opt_state.hyperparams)
   # The same change without the flag after it was applied: nothing to refuse.
-  loop.train_and_evaluate(new, workdir)
+  build.train_and_evaluate(new, workdir)
 
 
 @pytest.mark.slow
@@ -260,10 +260,10 @@ def test_extending_a_decaying_schedule_rebuilds_it(tmp_path, capsys):
   state takes every injected hyperparameter of the new schedule, so the
   CycleGAN's two tied decay points need only the identity test below.)"""
   workdir = str(tmp_path)
-  short = loop.train_and_evaluate(
+  short = build.train_and_evaluate(
       tiny_config('mixture', num_steps=4, sample_every=100), workdir)
   longer = tiny_config('mixture', num_steps=8, sample_every=100)
-  extended = loop.train_and_evaluate(longer, workdir)
+  extended = build.train_and_evaluate(longer, workdir)
   out = capsys.readouterr().out
   assert ('the learning-rate schedule that follows num_steps is rebuilt for '
           'the new length (optimizer.decay_') in out
@@ -311,7 +311,7 @@ def test_nonfinite_parameters_are_never_saved(tmp_path, monkeypatch):
   config = tiny_config('vanilla', num_steps=6, sample_every=100,
                        checkpoint_every=2)
   with pytest.raises(errors.TrainingDivergedError) as e:
-    loop.train_and_evaluate(config, workdir)
+    build.train_and_evaluate(config, workdir)
   message = str(e.value)
   assert message.startswith(
       'g_params, g_opt_state became NaN or inf between steps 2 and 4')
@@ -323,7 +323,7 @@ def test_nonfinite_parameters_are_never_saved(tmp_path, monkeypatch):
 def test_a_nonfinite_checkpoint_is_skipped_and_never_called_good(tmp_path):
   workdir = str(tmp_path)
   config = tiny_config('vanilla', num_steps=4, sample_every=100)
-  loop.train_and_evaluate(config, workdir)
+  build.train_and_evaluate(config, workdir)
   run = build.build_run(config)
   # A NaN checkpoint written by older code (bypassing the guard).
   store = checkpoints.CheckpointStore(workdir)
@@ -368,8 +368,8 @@ def whole_and_four_steps(tmp_path_factory):
   """A 6-step run, and the same run stopped at step 4: trained once, each
   test below corrupts its own copy of the second."""
   root = tmp_path_factory.mktemp('corrupt')
-  whole = loop.train_and_evaluate(six_steps(), str(root / 'whole'))
-  loop.train_and_evaluate(six_steps(num_steps=4), str(root / 'four'))
+  whole = build.train_and_evaluate(six_steps(), str(root / 'whole'))
+  build.train_and_evaluate(six_steps(num_steps=4), str(root / 'four'))
   return whole, str(root / 'four')
 
 
@@ -384,7 +384,7 @@ def test_corrupt_latest_checkpoint_falls_back(how, whole_and_four_steps,
   corrupt(biggest_array_file(workdir, 4), how)
   before = file_hashes(workdir)
   capfd.readouterr()
-  resumed = loop.train_and_evaluate(config, workdir)
+  resumed = build.train_and_evaluate(config, workdir)
   out, err = capfd.readouterr()
   assert 'Skipped checkpoint step 4 (' in out
   assert 'it was left in place. Resuming from step 2.' in out
@@ -407,14 +407,14 @@ def test_every_checkpoint_corrupt_is_one_line_and_nothing_moves(tmp_path,
                                                                  capfd):
   workdir = str(tmp_path)
   every_two = {'checkpoint_every': 2}
-  loop.train_and_evaluate(tiny_config('vanilla', num_steps=4, **every_two),
+  build.train_and_evaluate(tiny_config('vanilla', num_steps=4, **every_two),
                           workdir)
   for step in (2, 4):
     corrupt(biggest_array_file(workdir, step), 'truncate')
   before = file_hashes(workdir)
   capfd.readouterr()
   with pytest.raises(errors.CheckpointError) as e:
-    loop.train_and_evaluate(tiny_config('vanilla', num_steps=6, **every_two),
+    build.train_and_evaluate(tiny_config('vanilla', num_steps=6, **every_two),
                             workdir)
   message = str(e.value)
   assert message.startswith('cannot read checkpoint step 4 in ')
@@ -447,7 +447,7 @@ def test_resume_drops_metrics_past_the_restored_step(tmp_path, monkeypatch):
 
   monkeypatch.setattr(outputs.MetricWriter, 'write', write_then_die)
   with pytest.raises(KeyboardInterrupt):
-    loop.train_and_evaluate(config, workdir)
+    build.train_and_evaluate(config, workdir)
   assert read_steps(workdir) == [1, 2, 3, 4, 5, 6]
   monkeypatch.setattr(outputs.MetricWriter, 'write', real_write)
   purge_steps = []
@@ -459,7 +459,7 @@ def test_resume_drops_metrics_past_the_restored_step(tmp_path, monkeypatch):
     return real_writer(*args, **kwargs)
 
   monkeypatch.setattr(tensorboardX, 'SummaryWriter', spy)
-  loop.train_and_evaluate(config, workdir)
+  build.train_and_evaluate(config, workdir)
   assert read_steps(workdir) == [1, 2, 3, 4, 5, 6, 7, 8]
   assert purge_steps == [5]  # TensorBoard hides the events past step 4.
   assert not glob.glob(os.path.join(workdir, '.tmp-*'))
@@ -547,19 +547,19 @@ def test_sigterm_saves_the_chunk_end_and_the_rerun_is_identical(
     tmp_path, monkeypatch):
   config = tiny_config('mixture', num_steps=8, log_every=4, steps_per_call=1,
                        checkpoint_every=8, sample_every=100)
-  whole = loop.train_and_evaluate(config, str(tmp_path / 'whole'))
+  whole = build.train_and_evaluate(config, str(tmp_path / 'whole'))
   workdir = str(tmp_path / 'stopped')
   signal_at(monkeypatch, 3)  # Mid-window: the log line comes at step 4.
   with preemption.handle_signals():
     with pytest.raises(preemption.Stopped) as e:
-      loop.train_and_evaluate(config, workdir)
+      build.train_and_evaluate(config, workdir)
   assert str(e.value) == ('stopped at step 3 by SIGTERM; rerun the same '
                           'command to resume')
   assert e.value.signum == signal.SIGTERM
   assert os.listdir(os.path.join(workdir, 'checkpoints')) == ['3']
   assert not os.path.exists(os.path.join(workdir, '.lock'))
   monkeypatch.undo()
-  resumed = loop.train_and_evaluate(config, workdir)
+  resumed = build.train_and_evaluate(config, workdir)
   chex.assert_trees_all_equal(whole.payload(), resumed.payload())
   # The step-4 line averages steps 1-4 as the uninterrupted run's does.
   assert without_rate(workdir) == without_rate(str(tmp_path / 'whole'))
@@ -640,7 +640,7 @@ def test_tensorboard_matches_metrics_after_a_kill(tmp_path):
 def test_sigint_stops_sample_and_evaluate_with_one_line(module, tmp_path):
   workdir = str(tmp_path / 'run')
   # Long enough a DRS calibration that the signal lands during the work.
-  loop.train_and_evaluate(tiny_config(
+  build.train_and_evaluate(tiny_config(
       'mixture', num_steps=2, **{'rejection.calibration_steps': 50_000}),
                           workdir)
   output = ([f'--output={tmp_path / "out.npz"}'] if module.endswith('sample')
@@ -728,7 +728,7 @@ def test_a_population_resumes_from_the_newest_step_all_members_hold(
 def test_a_missing_config_json_is_restored_from_the_checkpoint(tmp_path,
                                                                capfd):
   workdir = str(tmp_path)
-  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  build.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
   saved = json.loads((tmp_path / 'config.json').read_text())
   (tmp_path / 'config.json').unlink()
   (tmp_path / 'data_spec.json').unlink()
@@ -739,7 +739,7 @@ def test_a_missing_config_json_is_restored_from_the_checkpoint(tmp_path,
       f'warning: {workdir}/config.json is missing; using the config '
       'checkpoint step 2 was trained with\n')
   assert not (tmp_path / 'config.json').exists()
-  loop.train_and_evaluate(tiny_config('vanilla', num_steps=4), workdir)
+  build.train_and_evaluate(tiny_config('vanilla', num_steps=4), workdir)
   assert capfd.readouterr().err == (
       f'warning: {workdir}/config.json was missing; restored it from '
       'checkpoint step 2\n')
@@ -751,7 +751,7 @@ def test_a_missing_config_json_is_restored_from_the_checkpoint(tmp_path,
 @pytest.mark.slow
 def test_an_edited_config_json_is_one_line_unless_applied(tmp_path):
   workdir = str(tmp_path)
-  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  build.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
   path = tmp_path / 'config.json'
   edited = json.loads(path.read_text())
   edited['optimizer']['d_learning_rate'] = 1e-3
@@ -769,11 +769,11 @@ def test_an_edited_config_json_is_one_line_unless_applied(tmp_path):
                     **{'optimizer.d_learning_rate': 1e-3,
                        'optimizer.g_learning_rate': 2e-4})
   with pytest.raises(errors.ConfigError) as e:
-    loop.train_and_evaluate(new, workdir)  # The command matches the edit.
+    build.train_and_evaluate(new, workdir)  # The command matches the edit.
   assert str(e.value).startswith(message + 'pass --apply_config_changes')
   assert '\n' not in str(e.value)
   assert file_hashes(workdir) == before  # Nothing written.
-  state = loop.train_and_evaluate(new, workdir, apply_config_changes=True)
+  state = build.train_and_evaluate(new, workdir, apply_config_changes=True)
   np.testing.assert_allclose(state.d_opt_state.hyperparams['learning_rate'],
                              1e-3)
   entry = json.loads((tmp_path / 'config_changes.jsonl').read_text())
@@ -787,7 +787,7 @@ def test_an_edited_config_json_is_one_line_unless_applied(tmp_path):
 def test_a_change_applied_before_a_kill_is_not_an_edit(tmp_path,
                                                        monkeypatch):
   workdir = str(tmp_path)
-  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  build.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
   new = tiny_config('vanilla', num_steps=4,
                     **{'optimizer.d_learning_rate': 1e-3})
 
@@ -796,12 +796,12 @@ def test_a_change_applied_before_a_kill_is_not_an_edit(tmp_path,
 
   monkeypatch.setattr(checkpoints.CheckpointStore, 'save', killed)
   with pytest.raises(KeyboardInterrupt):
-    loop.train_and_evaluate(new, workdir, apply_config_changes=True)
+    build.train_and_evaluate(new, workdir, apply_config_changes=True)
   monkeypatch.undo()
   # config.json follows the change, checkpoint 2 predates it: the change is
   # in config_changes.jsonl, so neither a reader nor the rerun objects.
   assert build.load_trained(workdir).config.optimizer.d_learning_rate == 1e-3
-  assert int(loop.train_and_evaluate(new, workdir).step) == 4
+  assert int(build.train_and_evaluate(new, workdir).step) == 4
 
 
 def test_edited_fields_ignore_free_sampling_and_recorded_changes(tmp_path):

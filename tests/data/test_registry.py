@@ -1,4 +1,5 @@
-"""Tests for gan_jax.data: the registry, load_dataset's checks, Dataset."""
+"""Tests for gan_jax.data.registry (the registry, load_dataset's checks,
+Dataset) and the names the package re-exports."""
 
 import pathlib
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 
 from gan_jax import data
 from gan_jax.core import errors
+from gan_jax.data import registry
 
 _ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -51,7 +53,7 @@ def test_numpy_ints_accepted():
 
 
 def test_register_dataset(monkeypatch):
-  monkeypatch.setattr(data, 'DATASETS', dict(data.DATASETS))
+  monkeypatch.setattr(registry, 'DATASETS', dict(registry.DATASETS))
 
   @data.register_dataset('tiny')
   def _tiny(*, seed, num_points, **_):
@@ -107,5 +109,7 @@ def test_public_names_reachable_from_the_package():
   for name in data.__all__:
     assert hasattr(data, name), name
   assert data.batch_indices is data.batching.batch_indices
+  assert data.load_dataset is registry.load_dataset
+  assert data.DATASETS is registry.DATASETS
   assert data.render_on_photos is data.two_domain.render_on_photos
   assert data.PATCH_BRIGHTNESS == 0.3

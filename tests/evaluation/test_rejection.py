@@ -8,10 +8,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from gan_jax import build
 from gan_jax import losses
-from gan_jax.core import build
 from gan_jax.core import errors
-from gan_jax.core import loop
 from gan_jax.evaluation import rejection
 from tests.conftest import tiny_config
 from tests.conftest import tiny_run
@@ -149,7 +148,7 @@ def test_trained_run_samples_through_rejection(tmp_path):
   config = tiny_config('mixture', **{
       'rejection.enabled': True, 'rejection.calibration_steps': 2,
       'rejection.burn_in': 200, 'rejection.max_candidates': 50_000})
-  loop.train_and_evaluate(config, str(tmp_path))
+  build.train_and_evaluate(config, str(tmp_path))
   run = build.load_trained(str(tmp_path))
   assert rejection.enabled(run.config)
   points, stats = rejection.sample_trained(run, jax.random.PRNGKey(0), 100)

@@ -8,10 +8,9 @@ import sys
 import numpy as np
 import pytest
 
+from gan_jax import build
 from gan_jax import evaluation
-from gan_jax.core import build
 from gan_jax.core import errors
-from gan_jax.core import loop
 from tests.conftest import run_main
 from tests.conftest import tiny_config
 
@@ -39,7 +38,7 @@ def trained(tmp_path_factory):
   workdirs = {}
   for name in ('cgan', 'infogan'):
     workdirs[name] = tmp_path_factory.mktemp(name)
-    loop.train_and_evaluate(tiny_config(name, num_steps=2),
+    build.train_and_evaluate(tiny_config(name, num_steps=2),
                             str(workdirs[name]))
   return workdirs
 
@@ -90,7 +89,7 @@ def test_sample_cli_label_and_errors(trained, tmp_path, capfd):
 def test_cyclegan_run_samples_and_evaluates(tmp_path):
   config = tiny_config('cyclegan', num_steps=2, batch_size=8)
   workdir = str(tmp_path / 'run')
-  loop.train_and_evaluate(config, workdir)
+  build.train_and_evaluate(config, workdir)
   with open(os.path.join(workdir, 'data_spec.json')) as f:
     assert json.load(f)['shapes']['b'] == [8, 8, 3]
 
@@ -139,7 +138,7 @@ def test_cyclegan_run_samples_and_evaluates(tmp_path):
 def test_mixture_run_evaluates_with_and_without_drs(tmp_path):
   config = tiny_config('mixture')
   workdir = str(tmp_path)
-  state = loop.train_and_evaluate(config, workdir)
+  state = build.train_and_evaluate(config, workdir)
   results = evaluation.evaluate_run(workdir)
   assert results['evaluator'] == 'mixture_modes'
   assert results['num_modes'] == 8 and len(results['per_mode']) == 8
@@ -155,7 +154,7 @@ def test_mixture_run_evaluates_with_and_without_drs(tmp_path):
   assert 'drs.modes_covered' in evaluation.format_table(results)
 
   plain = str(tmp_path / 'plain')
-  loop.train_and_evaluate(
+  build.train_and_evaluate(
       tiny_config('mixture', **{'rejection.enabled': False}), plain)
   assert 'drs' not in evaluation.evaluate_run(plain, num_samples=100)
 

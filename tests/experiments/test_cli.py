@@ -7,8 +7,7 @@ import jax
 import numpy as np
 import pytest
 
-from gan_jax.core import build
-from gan_jax.core import loop
+from gan_jax import build
 from tests.conftest import run_main
 from tests.conftest import tiny_config
 
@@ -24,7 +23,7 @@ def run_module(module, *args):
 @pytest.fixture(scope='module')
 def trained_workdir(tmp_path_factory):
   workdir = str(tmp_path_factory.mktemp('run'))
-  loop.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
+  build.train_and_evaluate(tiny_config('vanilla', num_steps=2), workdir)
   return workdir
 
 

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax.core import build
+from gan_jax import build
 from gan_jax.models import conditioning
 from tests.conftest import tiny_config
 

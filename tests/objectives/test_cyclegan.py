@@ -6,12 +6,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from gan_jax import build
 from gan_jax import data
 from gan_jax import losses
 from gan_jax import objectives
-from gan_jax.core import build
 from gan_jax.core import errors
-from gan_jax.core import loop
 from gan_jax.core import step as step_lib
 from gan_jax.data import batching
 from gan_jax.objectives import base
@@ -121,7 +120,7 @@ def test_vanilla_on_two_domains_is_a_config_error(tmp_path):
   config = tiny_config('vanilla', dataset='digits_m')
   with pytest.raises(errors.ConfigError, match="reads fields x but dataset "
                      "'digits_m' has a, label_a, b, label_b; use a one-domain"):
-    loop.train_and_evaluate(config, str(tmp_path))
+    build.train_and_evaluate(config, str(tmp_path))
 
 
 # ------------------------------------------------------ run, sample, eval --

@@ -6,8 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from gan_jax import build
 from gan_jax import losses
-from gan_jax.core import build
 from tests.conftest import tiny_config
 
 

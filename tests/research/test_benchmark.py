@@ -7,8 +7,8 @@ import pytest
 from configs import cyclegan
 from configs import dcgan
 from configs import vanilla
+from gan_jax import build
 from gan_jax import objectives
-from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import step as step_lib
 from gan_jax.objectives import base

@@ -66,7 +66,7 @@ def gan_config(base_config, **overrides):
 
 
 def train_in_memory(run, snapshot_steps, snapshot_fn):
-  """Trains `run` (a core.build.Run) in memory with the core loop.
+  """Trains `run` (a gan_jax.build.Run) in memory with the core loop.
 
   Calls snapshot_fn(state) at each step count in `snapshot_steps` (0 means
   before training; the run's num_steps must be the last) and returns the

@@ -3,8 +3,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gan_jax import build
 from gan_jax import plotting
-from gan_jax.core import build
 from gan_jax.research import theory
 from gan_jax.research.figures import common
 

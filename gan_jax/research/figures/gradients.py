@@ -9,9 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from gan_jax import build
 from gan_jax import losses
 from gan_jax import plotting
-from gan_jax.core import build
 from gan_jax.models import mlp
 from gan_jax.objectives import base
 from gan_jax.research import theory

@@ -3,8 +3,8 @@ steps per G step) against coverage (k = 1)."""
 import jax
 import numpy as np
 
+from gan_jax import build
 from gan_jax import plotting
-from gan_jax.core import build
 from gan_jax.evaluation import mixtures
 from gan_jax.research.figures import common
 

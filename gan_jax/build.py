@@ -1,24 +1,31 @@
 """The one build sequence: config -> checked rules -> dataset -> objective ->
 initial state. Every entry point, the sweep, the tests and the research code
 get a run from `build_run` (fresh) or `load_trained` (a workdir's latest
-checkpoint); none repeats the sequence.
+checkpoint); none repeats the sequence. `train_and_evaluate` builds a plain
+run and trains it with the engine (gan_jax.core.loop), which takes built
+`Run`s and knows no dataset, model, loss or objective.
 """
 import dataclasses
 import math
+import os
 import sys
-from typing import Any
 
 import jax
 import ml_collections
+import numpy as np
 
 from gan_jax import data as data_lib
 from gan_jax import losses
 from gan_jax import models
 from gan_jax import objectives
+from gan_jax import plotting
 from gan_jax.core import checkpoints
 from gan_jax.core import config_rules
 from gan_jax.core import errors
 from gan_jax.core import identity
+from gan_jax.core import lock
+from gan_jax.core import loop
+from gan_jax.core import outputs
 from gan_jax.core import parallel
 from gan_jax.core import step as step_lib
 from gan_jax.core.state import GANState
@@ -28,12 +35,43 @@ from gan_jax.objectives import base
 
 @dataclasses.dataclass
 class Run:
-  """What one training run is made of."""
+  """What one training run is made of, and the two things the engine
+  (gan_jax.core.loop, gan_jax.core.outputs) asks of its data and samples."""
   config: ml_collections.ConfigDict
-  dataset: Any  # gan_jax.data.Dataset
+  dataset: data_lib.Dataset
   spec: base.DataSpec
   objective: base.Objective
   state: GANState
+
+  def chunk_indices(self, first_step, num_steps):
+    """{field: (num_steps, d_steps, batch_size) int32}: the train-set
+    indices of steps first_step .. first_step + num_steps - 1."""
+    config = self.config
+    return batching.chunk_indices(
+        self.dataset, batch_size=config.batch_size, d_steps=config.d_steps,
+        seed=config.seed, first_step=first_step, num_steps=num_steps)
+
+  def write_sample_grid(self, state, workdir, step):
+    """Writes workdir/samples/step_<step>.png, G's samples at the run's
+    fixed latent points (`grid_rng`); returns its path."""
+    os.makedirs(os.path.join(workdir, 'samples'), exist_ok=True)
+    path = os.path.join(workdir, 'samples', f'step_{step:07d}.png')
+    # Host copies: process 0 samples alone, outside the multi-host program.
+    # G's EMA when the run keeps one (config.ema_decay > 0).
+    grid = self.objective.sample_grid(
+        parallel.to_host(state.sample_params()), grid_rng(self.config))
+    if 'images' in grid:
+      plotting.save_image_grid(path, np.asarray(grid['images']))
+    else:
+      plotting.save_points(path, np.asarray(grid['points']),
+                           modes=self.objective.spec.modes,
+                           title=f'step {step}')
+    return path
+
+
+def grid_rng(config):
+  """The fixed latent points of every sample grid in a run."""
+  return jax.random.fold_in(jax.random.PRNGKey(config.seed), 2**31 - 1)
 
 
 def check_config(config):
@@ -190,3 +228,21 @@ def load_trained(workdir):
   if store.skipped:
     warn_once(store.skipped_note(int(run.state.step)))
   return run
+
+
+def train_and_evaluate(config, workdir, *, mesh=None,
+                       apply_config_changes=False):
+  """A plain run: trains config in workdir, resuming from its newest usable
+  checkpoint. The step runs data parallel over `mesh` (default: every
+  visible device, on every host). The workdir is locked and its identity
+  checked before the run is built; `apply_config_changes` applies a config
+  that differs from the workdir's config.json (see gan_jax.core.identity).
+  Returns the final GANState."""
+  mesh = parallel.make_mesh() if mesh is None else mesh
+  check_config(config)
+  outputs.check_workdir_writable(workdir)
+  with lock.Held([workdir], enabled=parallel.is_primary()):
+    outputs.check_identity(config, workdir, apply_config_changes)
+    run = build_run(config, mesh=mesh)
+    return loop.train([run], [workdir], mesh=mesh,
+                      apply_config_changes=apply_config_changes)[0]
