@@ -1,8 +1,10 @@
 """Runs a config's sweep: python -m experiments.sweep --config=configs/mixture.py --workdir=DIR.
 
-The config file's get_sweep() lists the points (override dicts); each trains
-into DIR/<point name>, then DIR/results.csv and DIR/results.png summarise
-them. --mode=vmap trains the points as one vmapped population (they may
+The config file's get_sweep() lists the points (override dicts), or
+--sweep='gan_loss=non_saturating,ragan;seed=0,1' does (the product of its
+axes; it wins over get_sweep()). Each point trains into DIR/<point name>,
+then DIR/results.csv and DIR/results.png summarise them (one row per point
+and sampler: plain, and drs where the config enables rejection sampling). --mode=vmap trains the points as one vmapped population (they may
 differ only in seed, d_steps, learning rates and scalar loss settings);
 --mode=sequential trains them one after another. Overrides such as
 --config.num_steps=1000 apply to every point.
@@ -14,6 +16,7 @@ from ml_collections import config_flags
 
 from experiments import cli
 from gan_jax import sweep
+from gan_jax import sweep_points
 from gan_jax.core import errors
 
 _CONFIG = config_flags.DEFINE_config_file(
@@ -21,6 +24,11 @@ _CONFIG = config_flags.DEFINE_config_file(
     lock_config=True)
 _WORKDIR = flags.DEFINE_string(
     'workdir', None, 'Directory of the sweep: one subdirectory per point.')
+_SWEEP = flags.DEFINE_string(
+    'sweep', None, "Points as the product of ';'-separated axes "
+    "FIELD=VALUE,VALUE..., e.g. 'gan_loss=non_saturating,ragan;seed=0,1' "
+    "(values parsed by the field's type); default: the config's "
+    'get_sweep().')
 _MODE = flags.DEFINE_enum('mode', 'sequential', sweep.MODES,
                           'vmap: one population, one compile; sequential: '
                           'one run after another.')
@@ -33,7 +41,7 @@ cli.define_distributed_flags()
 
 def load_sweep(path):
   """The config file's get_sweep(); one line when it raises (its traceback
-  with --debug)."""
+  with --debug) or is missing."""
   # A variant (--config=FILE:VARIANT) chooses get_config's fields, not points.
   path = path.partition(':')[0]
   spec = importlib.util.spec_from_file_location('sweep_config', path)
@@ -41,8 +49,9 @@ def load_sweep(path):
   spec.loader.exec_module(module)  # Loaded once already by --config.
   if not hasattr(module, 'get_sweep'):
     raise errors.ConfigError(
-        f'{path} defines no get_sweep(); add one returning a list of '
-        'override dicts (see configs/mixture.py)')
+        f'{path} defines no get_sweep(); pass --sweep=FIELD=VALUE,VALUE;... '
+        'or add one returning a list of override dicts (see '
+        'configs/mixture.py)')
   try:
     return module.get_sweep()
   except errors.GanJaxError:
@@ -57,10 +66,15 @@ def load_sweep(path):
 def main(argv):
   del argv
   cli.initialize_distributed()
-  points = load_sweep(config_flags.get_config_filename(flags.FLAGS['config']))
+  if _SWEEP.value is not None:
+    points = sweep_points.parse(_CONFIG.value, _SWEEP.value)
+  else:
+    points = load_sweep(
+        config_flags.get_config_filename(flags.FLAGS['config']))
   rows = sweep.run_sweep(_CONFIG.value, points, _WORKDIR.value,
                          mode=_MODE.value, metric=_METRIC.value)
-  print(f'{len(rows)} runs; results in {_WORKDIR.value}/results.csv and '
+  print(f"{len({row['name'] for row in rows})} points; results in "
+        f'{_WORKDIR.value}/results.csv and '
         'results.png')
 
 

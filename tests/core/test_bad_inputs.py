@@ -239,6 +239,15 @@ def sweep_cases(tmp):
         *tiny],
        "unknown metric 'hq'; valid: d_fake, d_loss, d_real, g_loss, "
        'high_quality, modes_covered'),
+      (['--config=configs/vanilla.py', f'--workdir={tmp}/s3'],
+       'configs/vanilla.py defines no get_sweep(); pass '
+       '--sweep=FIELD=VALUE,VALUE;... or add one'),
+      (['--config=configs/mixture.py', f'--workdir={tmp}/s4',
+        '--sweep=sed=0,1'],
+       "--sweep field 'sed' is not a config field; did you mean seed"),
+      (['--config=configs/mixture.py', f'--workdir={tmp}/s5',
+        '--sweep=seed=0,x'],
+       "--sweep seed='x': not a valid int (the type of config.seed)"),
   ]
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from configs import mixture
 from gan_jax import sweep
+from gan_jax import sweep_points
 from gan_jax.core import build
 from gan_jax.core import errors
 from gan_jax.core import loop
@@ -141,13 +142,13 @@ def test_distributed_flags_go_together():
 
 
 def test_sweep_helpers_and_expansion():
-  assert sweep.product({'a': [1, 2], 'b': ['x', 'y']}) == [
+  assert sweep_points.product({'a': [1, 2], 'b': ['x', 'y']}) == [
       {'a': 1, 'b': 'x'}, {'a': 1, 'b': 'y'},
       {'a': 2, 'b': 'x'}, {'a': 2, 'b': 'y'}]
-  assert sweep.zip_points({'a': [1, 2], 'b': [3, 4]}) == [
+  assert sweep_points.zip_points({'a': [1, 2], 'b': [3, 4]}) == [
       {'a': 1, 'b': 3}, {'a': 2, 'b': 4}]
   with pytest.raises(errors.ConfigError, match='equal-length'):
-    sweep.zip_points({'a': [1, 2], 'b': [3]})
+    sweep_points.zip_points({'a': [1, 2], 'b': [3]})
   points = mixture.get_sweep()
   expanded = sweep.expand(mixture.get_config(), points)
   assert len(expanded) == 8
@@ -158,6 +159,42 @@ def test_sweep_helpers_and_expansion():
   assert overrides == {'optimizer.d_learning_rate': 3e-4, 'seed': 1}
   assert config.seed == 1 and config.optimizer.g_learning_rate == 3e-4
   sweep.check_population(expanded)  # The shipped sweep is one population.
+
+
+def test_sweep_flag_parses_values_by_field_type():
+  config = mixture.get_config()
+  points = sweep_points.parse(config, 'gan_loss=non_saturating,ragan;seed=0,1')
+  assert points == [{'gan_loss': 'non_saturating', 'seed': 0},
+                    {'gan_loss': 'non_saturating', 'seed': 1},
+                    {'gan_loss': 'ragan', 'seed': 0},
+                    {'gan_loss': 'ragan', 'seed': 1}]
+  assert [type(p['seed']) for p in points] == [int] * 4
+  # A float field takes '1' as 1.0, a bool 'false', a tuple its brackets.
+  assert sweep_points.parse(
+      config, 'optimizer.d_learning_rate=1e-3,1; rejection.enabled=false;'
+      'model.g_widths=(8,8),(16,)') == [
+          {'optimizer.d_learning_rate': lr, 'rejection.enabled': False,
+           'model.g_widths': widths}
+          for lr in (1e-3, 1.0) for widths in ((8, 8), (16,))]
+  names = [n for n, _, _ in sweep_points.resolve(config, points)]
+  assert names[1] == 'gan_loss=non_saturating,seed=1'
+
+
+@pytest.mark.parametrize('text, message', [
+    ('sed=0,1', "--sweep field 'sed' is not a config field; did you mean "
+     'seed'),
+    ('seed=one', "--sweep seed='one': not a valid int (the type of "
+     'config.seed)'),
+    ('optimizer.d_learning_rate=fast', '--sweep optimizer.d_learning_rate='
+     "'fast': not a valid float"),
+    ('seed', "--sweep axis 'seed' is not FIELD=VALUE,VALUE...; e.g. "),
+    ('seed=0;seed=1', "--sweep names 'seed' twice"),
+])
+def test_bad_sweep_flag_is_one_line(text, message):
+  with pytest.raises(errors.ConfigError) as info:
+    sweep_points.parse(mixture.get_config(), text)
+  assert str(info.value).startswith(message)
+  assert '\n' not in str(info.value)
 
 
 @pytest.mark.parametrize('points, mode, message', [
@@ -211,15 +248,22 @@ def test_vmap_population_matches_sequential_runs(tmp_path):
 
   with open(tmp_path / 'vmap' / 'results.csv') as f:
     table = list(csv.DictReader(f))
-  assert [row['name'] for row in table] == [
-      'seed=0,d_learning_rate=0.001,d_steps=1',
-      'seed=1,d_learning_rate=0.0003,d_steps=2']
+  # One row per point and sampler: the mixture config has DRS.
+  assert [(row['name'], row['sampler']) for row in table] == [
+      ('seed=0,d_learning_rate=0.001,d_steps=1', 'plain'),
+      ('seed=0,d_learning_rate=0.001,d_steps=1', 'drs'),
+      ('seed=1,d_learning_rate=0.0003,d_steps=2', 'plain'),
+      ('seed=1,d_learning_rate=0.0003,d_steps=2', 'drs')]
   assert [row['optimizer.d_learning_rate'] for row in table] == [
-      '0.001', '0.0003']
+      '0.001', '0.001', '0.0003', '0.0003']
   for row in table:
     assert set(row) >= {'seed', 'd_steps', 'd_loss', 'g_loss',
                         'high_quality', 'modes_covered'}
     assert 0 <= float(row['high_quality']) <= 1
+  # The training metrics do not depend on the sampler; the samples do.
+  assert table[0]['d_loss'] == table[1]['d_loss']
+  assert [table[0][k] for k in ('high_quality', 'modes_covered')] != [
+      table[1][k] for k in ('high_quality', 'modes_covered')]
   for mode in sweep.MODES:
     assert (tmp_path / mode / 'results.png').stat().st_size > 0
     np.testing.assert_allclose(
