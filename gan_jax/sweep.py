@@ -39,8 +39,6 @@ from gan_jax.core import outputs
 from gan_jax.core import parallel
 from gan_jax.core import step as step_lib
 
-MODES = ('sequential', 'vmap')
-
 # Config fields a population may vary besides the objective's HPARAMS:
 # values in the state, not the program.
 POPULATION_FIELDS = ('seed', 'd_steps', 'optimizer.d_learning_rate',
@@ -136,11 +134,14 @@ def collect(expanded, workdir):
   return rows
 
 
-def run_sweep(config, points, workdir, *, mode='sequential', metric=None):
+def run_sweep(config, points, workdir, *, mode='sequential', metric=None,
+              apply_config_changes=False):
   """Trains every sweep point into workdir/<name>; writes results.csv and a
-  plot. Returns the result rows (see `collect`)."""
-  if mode not in MODES:
-    raise errors.choices_error('mode', mode, MODES)
+  plot. Returns the result rows (see `collect`). A point whose workdir holds
+  another config stops the sweep before training unless
+  `apply_config_changes` (gan_jax.core.identity)."""
+  if mode not in sweep_points.MODES:
+    raise errors.choices_error('mode', mode, sweep_points.MODES)
   expanded = expand(config, points)
   mesh = parallel.make_mesh()
   for _, _, point in expanded:
@@ -152,10 +153,12 @@ def run_sweep(config, points, workdir, *, mode='sequential', metric=None):
   metric = check_metric(runs[0], metric)  # Before any training.
   workdirs = [os.path.join(workdir, name) for name, _, _ in expanded]
   if mode == 'vmap':
-    loop.train(runs, workdirs, mesh=mesh)
+    loop.train(runs, workdirs, mesh=mesh,
+               apply_config_changes=apply_config_changes)
   else:
     for run, w in zip(runs, workdirs):
-      loop.train([run], [w], mesh=mesh)
+      loop.train([run], [w], mesh=mesh,
+                 apply_config_changes=apply_config_changes)
   return write_results(expanded, workdir, metric)
 
 

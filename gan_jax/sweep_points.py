@@ -23,6 +23,10 @@ from ml_collections.config_flags import config_path
 from gan_jax.core import config_rules
 from gan_jax.core import errors
 
+# How a sweep trains its points: one after another, or as one vmapped
+# population (gan_jax.sweep).
+MODES = ('sequential', 'vmap')
+
 
 def product(axes):
   """Every combination: product({'seed': [0, 1], 'd_steps': [1, 2]}) -> 4

@@ -16,6 +16,7 @@ from gan_jax import sweep
 from gan_jax import sweep_points
 from gan_jax.core import build
 from gan_jax.core import errors
+from gan_jax.core import lock
 from gan_jax.core import loop
 from gan_jax.core import parallel
 from tests.conftest import tiny_config
@@ -223,7 +224,7 @@ def test_vmap_population_matches_sequential_runs(tmp_path):
             {'seed': 1, 'optimizer.d_learning_rate': 3e-4, 'd_steps': 2}]
   config = tiny_config('mixture', sample_every=4)
   rows = {}
-  for mode in sweep.MODES:
+  for mode in sweep_points.MODES:
     rows[mode] = sweep.run_sweep(config, points, str(tmp_path / mode),
                                  mode=mode)
   for name, _, _ in sweep.expand(config, points):
@@ -264,7 +265,7 @@ def test_vmap_population_matches_sequential_runs(tmp_path):
   assert table[0]['d_loss'] == table[1]['d_loss']
   assert [table[0][k] for k in ('high_quality', 'modes_covered')] != [
       table[1][k] for k in ('high_quality', 'modes_covered')]
-  for mode in sweep.MODES:
+  for mode in sweep_points.MODES:
     assert (tmp_path / mode / 'results.png').stat().st_size > 0
     np.testing.assert_allclose(
         [r['d_loss'] for r in rows['vmap']],
@@ -288,3 +289,60 @@ def test_sweep_command_rejects_a_bad_key(tmp_path):
       "error: sweep key 'optimizer.d_learning_rte' is not a config field; "
       'did you mean optimizer.d_learning_rate')
   assert not (tmp_path / 'sweep').exists()
+
+
+# tiny_config('mixture')'s sizes, as flags of experiments.sweep.
+TINY_FLAGS = ['--config.num_steps=4', '--config.batch_size=16',
+              '--config.steps_per_call=2', '--config.log_every=2',
+              '--config.sample_every=4', '--config.checkpoint_every=4',
+              '--config.data.num_points=512', '--config.model.g_widths=(32,32)',
+              '--config.model.d_widths=(32,32)',
+              '--config.rejection.calibration_steps=2',
+              '--config.rejection.burn_in=200',
+              '--config.rejection.max_candidates=20000']
+
+
+def sweep_command(workdir, *args):
+  return ['-m', 'experiments.sweep', '--config=configs/mixture.py',
+          f'--workdir={workdir}', *TINY_FLAGS, *args]
+
+
+@pytest.mark.slow
+def test_sweep_command_locks_each_point_before_importing_jax(tmp_path):
+  release = lock.acquire(str(tmp_path / 'seed=1'))  # Another sweep's point.
+  try:
+    code, out = finish(run_python(
+        ['-X', 'importtime', *sweep_command(tmp_path, '--sweep=seed=0,1')]))
+  finally:
+    release()
+  errors_out = [l for l in out.splitlines() if l.startswith('error:')]
+  imported = {l.rpartition('|')[2].strip() for l in out.splitlines()
+              if l.startswith('import time:')}
+  assert code == 2, out
+  assert len(errors_out) == 1 and errors_out[0].startswith(
+      f'error: workdir {tmp_path}/seed=1 is in use by process {os.getpid()} ')
+  assert 'jax' not in imported and 'gan_jax.sweep' not in imported
+  assert os.listdir(tmp_path / 'seed=0') == []  # Its lock was released.
+
+
+@pytest.mark.slow
+def test_sweep_command_applies_config_changes_only_when_asked(tmp_path):
+  points = '--sweep=seed=0,1'
+  code, out = finish(run_python(sweep_command(tmp_path, points,
+                                              '--mode=vmap')))
+  assert code == 0, out
+  changed = ['--config.num_steps=6', '--config.optimizer.g_learning_rate=1e-4']
+  code, out = finish(run_python(sweep_command(tmp_path, points, *changed)))
+  assert code == 2, out
+  assert out.strip().splitlines()[-1].startswith(
+      f'error: {tmp_path}/seed=0 was created with another config: '
+      'optimizer.g_learning_rate 0.0003 -> 0.0001')
+  code, out = finish(run_python(sweep_command(
+      tmp_path, points, *changed, '--apply_config_changes')))
+  assert code == 0, out
+  for seed in (0, 1):
+    state = build.load_trained(str(tmp_path / f'seed={seed}')).state
+    assert int(state.step) == 6
+    np.testing.assert_allclose(
+        state.g_opt_state.hyperparams['learning_rate'], 1e-4)
+    assert (tmp_path / f'seed={seed}' / 'config_changes.jsonl').exists()

@@ -22,6 +22,7 @@ import pytest
 
 from gan_jax import objectives
 from gan_jax import sweep
+from gan_jax import sweep_points
 from gan_jax.core import build
 from gan_jax.core import checkpoints
 from gan_jax.core import errors
@@ -679,7 +680,7 @@ def assert_sweeps_identical(a, b):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('mode', sweep.MODES)
+@pytest.mark.parametrize('mode', sweep_points.MODES)
 def test_a_stopped_sweep_reruns_to_the_uninterrupted_result(
     mode, tmp_path, monkeypatch):
   whole, stopped = str(tmp_path / 'whole'), str(tmp_path / 'stopped')
