@@ -12,6 +12,14 @@ differ only in seed, d_steps, learning rates and scalar loss settings);
 applies a changed config to points trained before, as experiments.run does.
 Each point's workdir is locked before JAX is imported: a second sweep on
 the same points stops at once (exit 2).
+
+Fan-out: --shard=i/n trains only shard i's points (sha256 of the point's
+name mod n, so a point's shard depends on nothing else) into the same DIR
+and writes no results; one process per shard, on one machine or many (a
+SLURM array, a Kubernetes Indexed Job: docs/scale.md). --collect (same
+--config, --sweep and DIR) then writes DIR/results.csv and results.png from
+every point's run directory, training nothing; points that have not
+finished are one error line naming them.
 """
 import importlib.util
 import os
@@ -41,6 +49,12 @@ _METRIC = flags.DEFINE_string(
     'metric', None, 'Final metric to plot (default: high_quality on 2D data, '
     'else g_loss).')
 _APPLY = cli.define_apply_config_changes_flag()
+_SHARD = flags.DEFINE_string(
+    'shard', None, 'i/n: train only shard i of n (0 <= i < n) of the points, '
+    'into the same --workdir, writing no results; then run --collect.')
+_COLLECT = flags.DEFINE_bool(
+    'collect', False, 'Train nothing: write results.csv and results.png from '
+    'the points\' run directories (after every --shard has finished).')
 flags.mark_flags_as_required(['config', 'workdir'])
 cli.define_distributed_flags()
 
@@ -69,9 +83,21 @@ def load_sweep(path):
         f'get_sweep() of {path} raised {cli.describe_exception(e)}') from e
 
 
+def check_collect_flags():
+  """--collect trains nothing: flags that only shape training go without."""
+  given = [f'--{name}' for name in ('shard', 'mode', 'apply_config_changes')
+           if flags.FLAGS[name].present]
+  if _COLLECT.value and given:
+    raise errors.ConfigError(
+        f'--collect trains nothing; drop {", ".join(given)} (give it the '
+        '--config, --sweep and --workdir of the sweep)')
+
+
 def main(argv):
   del argv
   config, workdir = _CONFIG.value, _WORKDIR.value
+  check_collect_flags()
+  shard = sweep_points.parse_shard(_SHARD.value) if _SHARD.value else None
   if _SWEEP.value is not None:
     points = sweep_points.parse(config, _SWEEP.value)
   else:
@@ -81,15 +107,28 @@ def main(argv):
   # before JAX is even imported (as experiments.run); a multi-process sweep
   # locks in process 0 once jax.distributed is up.
   names = [name for name, _, _ in sweep_points.resolve(config, points)]
+  if _COLLECT.value:
+    mine = []  # Reads the points' run directories, trains none.
+  else:
+    mine = [n for n in names
+            if shard is None or sweep_points.in_shard(n, shard)]
   single = not cli.distributed_requested()
-  with lock.Held([os.path.join(workdir, n) for n in names], enabled=single):
+  with lock.Held([os.path.join(workdir, n) for n in mine], enabled=single):
     cli.initialize_distributed()
     from gan_jax import sweep  # pylint: disable=g-import-not-at-top
-    rows = sweep.run_sweep(config, points, workdir, mode=_MODE.value,
-                           metric=_METRIC.value,
-                           apply_config_changes=_APPLY.value)
-  print(f'{len(names)} points; results in {workdir}/results.csv and '
-        f'results.png ({len(rows)} rows)')
+    if _COLLECT.value:
+      sweep.collect(config, points, workdir, metric=_METRIC.value)
+    else:
+      sweep.run_sweep(config, points, workdir, mode=_MODE.value,
+                      metric=_METRIC.value, apply_config_changes=_APPLY.value,
+                      shard=shard)
+  if shard is not None:
+    print(f'shard {_SHARD.value}: trained {len(mine)} of {len(names)} points '
+          f'({", ".join(mine) or "none"}); when every shard is done: '
+          '--collect')
+  else:
+    print(f'{len(names)} points; results in {workdir}/results.csv and '
+          'results.png')
 
 
 if __name__ == '__main__':

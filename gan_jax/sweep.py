@@ -4,7 +4,10 @@ The points (gan_jax.sweep_points) come from a config file's `get_sweep()`
 or from experiments.sweep's --sweep flag. Each point trains into
 WORKDIR/<point name>, a complete run directory (experiments.sample works on
 it), and the sweep ends with WORKDIR/results.csv and results.png, both read
-back from the points' run directories (`collect`).
+back from the points' run directories. A sweep may also be trained in
+shards, each a process (or a machine) training the points
+`sweep_points.in_shard` gives it into the same WORKDIR; `collect` then
+writes the results from every point's run directory.
 
 results.csv has one row per point and sampler: the point's name and
 overrides, `sampler` (`plain`: G's own samples; `drs`: discriminator
@@ -111,7 +114,7 @@ def trained_run(point, workdir):
   return run if int(run.state.step) >= point.num_steps else None
 
 
-def collect(expanded, workdir):
+def read_rows(expanded, workdir):
   """The results rows of every point, read from workdir/<name>: per point
   and sampler, its overrides, the last logged training metrics and the
   sampler's quick metrics. Raises a one-line ConfigError naming the points
@@ -130,16 +133,20 @@ def collect(expanded, workdir):
   if missing:
     raise errors.ConfigError(
         f'{len(missing)} of {len(expanded)} sweep points have not finished '
-        f'in {workdir}: {"; ".join(missing)}; train them first')
+        f'in {workdir}: {"; ".join(missing)}; train them (their --shard) '
+        'first')
   return rows
 
 
 def run_sweep(config, points, workdir, *, mode='sequential', metric=None,
-              apply_config_changes=False):
-  """Trains every sweep point into workdir/<name>; writes results.csv and a
-  plot. Returns the result rows (see `collect`). A point whose workdir holds
-  another config stops the sweep before training unless
-  `apply_config_changes` (gan_jax.core.identity)."""
+              apply_config_changes=False, shard=None):
+  """Trains the sweep points into workdir/<name>; writes results.csv and a
+  plot. Returns the result rows (see `read_rows`). With `shard` (i, n) it
+  trains only the points of shard i of n (sweep_points.in_shard), writes no
+  results and returns []: `collect` writes them once every shard is done.
+  A point whose workdir holds another config stops the sweep before
+  training unless `apply_config_changes` (gan_jax.core.identity).
+  """
   if mode not in sweep_points.MODES:
     raise errors.choices_error('mode', mode, sweep_points.MODES)
   expanded = expand(config, points)
@@ -149,23 +156,35 @@ def run_sweep(config, points, workdir, *, mode='sequential', metric=None,
   outputs.check_workdir_writable(workdir)
   if mode == 'vmap':
     check_population(expanded)
-  runs = [build.build_run(point, mesh=mesh) for _, _, point in expanded]
-  metric = check_metric(runs[0], metric)  # Before any training.
-  workdirs = [os.path.join(workdir, name) for name, _, _ in expanded]
-  if mode == 'vmap':
+  metric = check_metric(expanded, metric)  # Before any training.
+  mine = [p for p in expanded
+          if shard is None or sweep_points.in_shard(p[0], shard)]
+  runs = [build.build_run(point, mesh=mesh) for _, _, point in mine]
+  workdirs = [os.path.join(workdir, name) for name, _, _ in mine]
+  if mode == 'vmap' and runs:
     loop.train(runs, workdirs, mesh=mesh,
                apply_config_changes=apply_config_changes)
   else:
     for run, w in zip(runs, workdirs):
       loop.train([run], [w], mesh=mesh,
                  apply_config_changes=apply_config_changes)
+  if shard is not None:
+    return []
   return write_results(expanded, workdir, metric)
 
 
-def check_metric(run, metric):
+def collect(config, points, workdir, *, metric=None):
+  """Writes results.csv and results.png of a sweep trained in shards, from
+  every point's run directory, training nothing; returns the rows. A point
+  that has not finished is a one-line ConfigError naming them all."""
+  expanded = expand(config, points)
+  return write_results(expanded, workdir, check_metric(expanded, metric))
+
+
+def check_metric(expanded, metric):
   """The metric results.png plots: `metric`, or by default high_quality on
   2D mixtures, else g_loss; a one-line ConfigError for an unknown one."""
-  valid = result_metrics(run)
+  valid = result_metrics(build.build_run(expanded[0][2], shapes_only=True))
   metric = metric or ('high_quality' if 'high_quality' in valid
                       else 'g_loss')
   if metric not in valid:
@@ -176,7 +195,7 @@ def check_metric(run, metric):
 def write_results(expanded, workdir, metric):
   """Writes workdir/results.csv and results.png from the points' run
   directories (process 0); returns the rows."""
-  rows = collect(expanded, workdir)
+  rows = read_rows(expanded, workdir)
   if parallel.is_primary():
     write_csv(rows, os.path.join(workdir, 'results.csv'))
     keys = list(dict.fromkeys(k for _, o, _ in expanded for k in o))

@@ -9,13 +9,14 @@ over `;`-separated axes, each value parsed by its config field's type as a
 config and names each one. This module imports no JAX, so
 `experiments.sweep` locks the points' workdirs before JAX's import time.
 
-`--shard=i/n` trains the points whose name hashes to i mod n (`in_shard`):
-a point's shard depends on its name alone, not on the other points.
+`--shard=i/n` trains the points whose name hashes (sha256) to i mod n
+(`in_shard`): a point's shard depends on its name alone, not on the other
+points.
 """
 import copy
 import difflib
+import hashlib
 import itertools
-import zlib
 
 from ml_collections.config_flags import config_flags
 from ml_collections.config_flags import config_path
@@ -172,7 +173,9 @@ def parse_shard(text):
 
 
 def in_shard(name, shard):
-  """Whether point `name` belongs to shard (i, n): crc32(name) mod n == i,
-  the same on every machine and for any other points."""
+  """Whether point `name` belongs to shard (i, n): sha256(name) mod n == i,
+  the same on every machine and for any other points (crc32, being linear,
+  puts names that differ in one digit into the same shard of 2)."""
   index, count = shard
-  return zlib.crc32(name.encode()) % count == index
+  digest = hashlib.sha256(name.encode()).digest()
+  return int.from_bytes(digest[:8], 'big') % count == index

@@ -346,3 +346,28 @@ def test_sweep_command_applies_config_changes_only_when_asked(tmp_path):
     np.testing.assert_allclose(
         state.g_opt_state.hyperparams['learning_rate'], 1e-4)
     assert (tmp_path / f'seed={seed}' / 'config_changes.jsonl').exists()
+
+
+@pytest.mark.slow
+def test_shards_then_collect_give_the_one_sweep_results(tmp_path):
+  config = tiny_config('mixture')
+  points = [{'seed': s} for s in range(4)]
+  shards = [[n for n, _, _ in sweep.expand(config, points)
+             if sweep_points.in_shard(n, (i, 2))] for i in range(2)]
+  assert shards == [['seed=1', 'seed=3'], ['seed=0', 'seed=2']]
+  whole, fan = tmp_path / 'whole', tmp_path / 'fan'
+  sweep.run_sweep(config, points, str(whole))
+  assert sweep.run_sweep(config, points, str(fan), shard=(0, 2)) == []
+  assert sorted(os.listdir(fan)) == ['seed=1', 'seed=3']  # No results.
+  with pytest.raises(errors.ConfigError) as info:
+    sweep.collect(config, points, str(fan))
+  assert str(info.value) == (
+      f'2 of 4 sweep points have not finished in {fan}: seed=0; seed=2; '
+      'train them (their --shard) first')
+  sweep.run_sweep(config, points, str(fan), shard=(1, 2))
+  rows = sweep.collect(config, points, str(fan))
+  assert [(r['name'], r['sampler']) for r in rows[:2]] == [
+      ('seed=0', 'plain'), ('seed=0', 'drs')]
+  assert (fan / 'results.csv').read_text() == (
+      whole / 'results.csv').read_text()
+  assert (fan / 'results.png').stat().st_size > 0
