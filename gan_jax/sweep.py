@@ -12,11 +12,18 @@ writes the results from every point's run directory.
 results.csv has one row per point and sampler: the point's name and
 overrides, `sampler` (`plain`: G's own samples; `drs`: discriminator
 rejection sampling, a second row where the config enables its `rejection`
-block), the last logged training metrics (the same in both rows: they do
-not depend on the sampler) and the quick evaluation's metrics of that
-sampler's samples (high_quality and modes_covered on 2D mixtures).
-results.png plots the metric against each swept key, one series per
-sampler.
+block), `status` and `step` (`finished` at num_steps, or `diverged` at its
+last finite step), the last logged training metrics (the same in both
+rows: they do not depend on the sampler) and the quick evaluation's
+metrics of that sampler's samples (high_quality and modes_covered on 2D
+mixtures; a diverged point has none). results.png plots the metric
+against each swept key, one series per sampler, diverged points as red
+crosses along the bottom.
+
+A point that diverges (NaN or inf) is marked diverged in its workdir
+(outputs.DIVERGED) and the sweep goes on: a population freezes that member
+inside its program (gan_jax.core.loop), the others bit-identical; a
+sequential sweep goes on to the next point. Reruns skip it.
 
 `mode='vmap'` trains points that differ only in the seed, k (d_steps), the
 learning rates or the objective's declared HPARAMS as one population through
@@ -116,20 +123,28 @@ def trained_run(point, workdir):
 
 def read_rows(expanded, workdir):
   """The results rows of every point, read from workdir/<name>: per point
-  and sampler, its overrides, the last logged training metrics and the
-  sampler's quick metrics. Raises a one-line ConfigError naming the points
-  that have not finished."""
+  and sampler, its overrides, `status` (finished, or diverged), `step` (the
+  last, or the diverged point's last finite one), then for a finished point
+  the last logged training metrics and the sampler's quick metrics. Raises
+  a one-line ConfigError naming the points that have not finished."""
   rows, missing = [], []
   for name, overrides, point in expanded:
     point_dir = os.path.join(workdir, name)
-    run = trained_run(point, point_dir) if os.path.isdir(point_dir) else None
-    if run is None:
+    diverged = outputs.read_diverged(point_dir)
+    run = (trained_run(point, point_dir)
+           if os.path.isdir(point_dir) and not diverged else None)
+    if run is None and not diverged:
       missing.append(name)
       continue
-    logged = training_metrics(point_dir)
     for sampler in evaluation.run_samplers(point):
-      rows.append({'name': name, **overrides, 'sampler': sampler, **logged,
-                   **evaluation.run_metrics(run, sampler)})
+      row = {'name': name, **overrides, 'sampler': sampler}
+      if diverged:
+        rows.append({**row, 'status': 'diverged', 'step': diverged['step']})
+      else:
+        rows.append({**row, 'status': 'finished',
+                     'step': int(run.state.step),
+                     **training_metrics(point_dir),
+                     **evaluation.run_metrics(run, sampler)})
   if missing:
     raise errors.ConfigError(
         f'{len(missing)} of {len(expanded)} sweep points have not finished '
@@ -157,17 +172,25 @@ def run_sweep(config, points, workdir, *, mode='sequential', metric=None,
   if mode == 'vmap':
     check_population(expanded)
   metric = check_metric(expanded, metric)  # Before any training.
-  mine = [p for p in expanded
-          if shard is None or sweep_points.in_shard(p[0], shard)]
+  mine = [p for p in expanded if not diverged_before(workdir, p[0]) and (
+      shard is None or sweep_points.in_shard(p[0], shard))]
   runs = [build.build_run(point, mesh=mesh) for _, _, point in mine]
   workdirs = [os.path.join(workdir, name) for name, _, _ in mine]
   if mode == 'vmap' and runs:
     loop.train(runs, workdirs, mesh=mesh,
                apply_config_changes=apply_config_changes)
   else:
-    for run, w in zip(runs, workdirs):
-      loop.train([run], [w], mesh=mesh,
-                 apply_config_changes=apply_config_changes)
+    for (name, _, _), run, w in zip(mine, runs, workdirs):
+      try:
+        loop.train([run], [w], mesh=mesh,
+                   apply_config_changes=apply_config_changes)
+      except errors.TrainingDivergedError as e:
+        what = str(e).partition(';')[0]
+        message = (f'point {name} diverged ({what}; its last good checkpoint '
+                   'is kept); the others go on')
+        print(message, flush=True)
+        if parallel.is_primary():
+          outputs.mark_diverged(w, e.step, message)
   if shard is not None:
     return []
   return write_results(expanded, workdir, metric)
@@ -179,6 +202,19 @@ def collect(config, points, workdir, *, metric=None):
   that has not finished is a one-line ConfigError naming them all."""
   expanded = expand(config, points)
   return write_results(expanded, workdir, check_metric(expanded, metric))
+
+
+def diverged_before(workdir, name):
+  """Whether point `name` is marked diverged by an earlier run (said once:
+  it is not trained again)."""
+  point_dir = os.path.join(workdir, name)
+  record = outputs.read_diverged(point_dir)
+  if record:
+    print(f'point {name} diverged in an earlier run (at step '
+          f'{record["step"]}); not trained again (delete '
+          f'{os.path.join(point_dir, outputs.DIVERGED)} to retry)',
+          flush=True)
+  return bool(record)
 
 
 def check_metric(expanded, metric):
@@ -230,9 +266,20 @@ def plot_results(rows, keys, metric, path):
     xs = [float(v) if numeric else labels.index(sweep_points.format_value(v))
           for v in values]
     for sampler in samplers:
-      ax.scatter([x for x, row in zip(xs, rows) if row['sampler'] == sampler],
-                 [row[metric] for row in rows if row['sampler'] == sampler],
+      ok = [(x, row) for x, row in zip(xs, rows)
+            if row['sampler'] == sampler and row['status'] == 'finished']
+      ax.scatter([x for x, _ in ok], [row[metric] for _, row in ok],
                  label=sampler)
+    # Diverged points (one mark each) along the bottom, with their step.
+    bad = [(x, row) for x, row in zip(xs, rows)
+           if row['status'] == 'diverged' and row['sampler'] == samplers[0]]
+    if bad:
+      bottom = ax.get_ylim()[0]
+      ax.scatter([x for x, _ in bad], [bottom] * len(bad), marker='x',
+                 color='red', label='diverged', clip_on=False)
+      for x, row in bad:
+        ax.annotate(f'diverged at step {row["step"]}', (x, bottom),
+                    fontsize=7, color='red', rotation=90, va='bottom')
     if numeric and len(set(xs)) > 2 and min(xs) > 0 and (
         max(xs) / min(xs) > 20):
       ax.set_xscale('log')
@@ -240,7 +287,7 @@ def plot_results(rows, keys, metric, path):
       ax.set_xticks(range(len(labels)), labels)
     ax.set_xlabel(key)
     ax.set_ylabel(metric)
-    if len(samplers) > 1:
-      ax.legend(title='sampler')
+    if len(samplers) > 1 or bad:
+      ax.legend()
   fig.tight_layout()
   plotting.save_figure(fig, path)

@@ -1,5 +1,6 @@
 """Scale out: data parallel over devices and processes, sweeps, populations."""
 import csv
+import json
 import os
 import socket
 import subprocess
@@ -371,3 +372,46 @@ def test_shards_then_collect_give_the_one_sweep_results(tmp_path):
   assert (fan / 'results.csv').read_text() == (
       whole / 'results.csv').read_text()
   assert (fan / 'results.png').stat().st_size > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('mode', sweep_points.MODES)
+def test_a_diverging_point_is_marked_and_the_others_go_on(
+    mode, tmp_path, capsys):
+  config = tiny_config('mixture', num_steps=6, checkpoint_every=2)
+  good = [{'seed': 0, 'optimizer.d_learning_rate': 1e-3},
+          {'seed': 2, 'optimizer.d_learning_rate': 1e-3}]
+  bad = {'seed': 1, 'optimizer.d_learning_rate': 1e6}
+  with_bad, without = tmp_path / 'with_bad', tmp_path / 'without'
+  sweep.run_sweep(config, [good[0], bad, good[1]], str(with_bad), mode=mode)
+  out = capsys.readouterr().out
+  assert 'point seed=1,d_learning_rate=1e+06 diverged ' in out
+  assert out.count(' diverged ') == 1 and 'the others go on' in out
+  sweep.run_sweep(config, good, str(without), mode=mode)
+  for name in ('seed=0,d_learning_rate=0.001', 'seed=2,d_learning_rate=0.001'):
+    a = build.load_trained(str(with_bad / name)).state
+    b = build.load_trained(str(without / name)).state
+    assert int(a.step) == 6
+    chex.assert_trees_all_equal(a.payload(), b.payload())  # Bit-identical.
+  bad_dir = with_bad / 'seed=1,d_learning_rate=1e+06'
+  record = json.loads((bad_dir / 'diverged.json').read_text())
+  assert 0 <= record['step'] < 6
+  # Nothing past its last finite state was saved.
+  saved = [int(s) for s in os.listdir(bad_dir / 'checkpoints')]
+  assert all(s <= record['step'] for s in saved)
+  with open(with_bad / 'results.csv') as f:
+    table = list(csv.DictReader(f))
+  statuses = [(row['name'], row['sampler'], row['status'], row['step'])
+              for row in table]
+  assert statuses[2:4] == [
+      ('seed=1,d_learning_rate=1e+06', 'plain', 'diverged',
+       str(record['step'])),
+      ('seed=1,d_learning_rate=1e+06', 'drs', 'diverged',
+       str(record['step']))]
+  assert [s[2:] for s in statuses[:2] + statuses[4:]] == [('finished', '6')] * 4
+  assert table[2]['high_quality'] == ''
+  # A rerun does not train the diverged point again; the results stand.
+  before = (with_bad / 'results.csv').read_text()
+  sweep.run_sweep(config, [good[0], bad, good[1]], str(with_bad), mode=mode)
+  assert 'diverged in an earlier run (at step' in capsys.readouterr().out
+  assert (with_bad / 'results.csv').read_text() == before
