@@ -70,20 +70,14 @@ def chunk_indices(run, first_step, num_steps):
       seed=config.seed, first_step=first_step, num_steps=num_steps)
 
 
-def all_finite(tree):
-  """Whether every float leaf of `tree` is finite (a traced bool)."""
-  leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)
-            if jnp.issubdtype(x.dtype, jnp.inexact)]
-  return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
-
-
 def guarded(chunk_fn):
   """A member's chunk that keeps the member's state unless `alive` and the
   chunk's metrics and new state are all finite; also returns that bool."""
 
   def chunk(state, data, indices, alive):
     new, metrics = chunk_fn(state, data, indices)
-    ok = alive & all_finite(metrics) & all_finite(new.payload())
+    ok = (alive & checkpoints.all_finite(metrics)
+          & checkpoints.all_finite(new.payload()))
     kept = jax.tree.map(lambda n, o: jnp.where(ok, n, o), new, state)
     return kept, metrics, ok
 
