@@ -172,14 +172,15 @@ def run_sweep(config, points, workdir, *, mode='sequential', metric=None,
   if mode == 'vmap':
     check_population(expanded)
   metric = check_metric(expanded, metric)  # Before any training.
-  mine = [p for p in expanded if not diverged_before(workdir, p[0]) and (
-      shard is None or sweep_points.in_shard(p[0], shard))]
+  mine = [p for p in expanded
+          if (shard is None or sweep_points.in_shard(p[0], shard))
+          and not diverged_before(workdir, p[0])]
   runs = [build.build_run(point, mesh=mesh) for _, _, point in mine]
   workdirs = [os.path.join(workdir, name) for name, _, _ in mine]
-  if mode == 'vmap' and runs:
+  if mode == 'vmap' and len(runs) > 1:
     loop.train(runs, workdirs, mesh=mesh,
                apply_config_changes=apply_config_changes)
-  else:
+  else:  # One at a time (a shard's one point too): P = 1 stops on NaN.
     for (name, _, _), run, w in zip(mine, runs, workdirs):
       try:
         loop.train([run], [w], mesh=mesh,

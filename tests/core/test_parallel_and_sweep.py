@@ -415,3 +415,15 @@ def test_a_diverging_point_is_marked_and_the_others_go_on(
   sweep.run_sweep(config, [good[0], bad, good[1]], str(with_bad), mode=mode)
   assert 'diverged in an earlier run (at step' in capsys.readouterr().out
   assert (with_bad / 'results.csv').read_text() == before
+
+
+@pytest.mark.slow
+def test_a_population_of_one_diverging_point_is_marked_too(tmp_path, capsys):
+  # A shard may hold one point of a vmap sweep: it trains alone (P = 1).
+  config = tiny_config('mixture', num_steps=4)
+  points = [{'optimizer.d_learning_rate': 1e6}]
+  sweep.run_sweep(config, points, str(tmp_path), mode='vmap')
+  assert ('point d_learning_rate=1e+06 diverged (' in
+          capsys.readouterr().out)
+  with open(tmp_path / 'results.csv') as f:
+    assert {row['status'] for row in csv.DictReader(f)} == {'diverged'}
