@@ -48,8 +48,8 @@ def get_sweep():
 
   python -m experiments.sweep --config=configs/mixture.py --workdir=DIR --mode=vmap
   """
-  from gan_jax import sweep  # pylint: disable=g-import-not-at-top
-  return sweep.product({
+  from gan_jax import sweep_points  # pylint: disable=g-import-not-at-top
+  return sweep_points.product({
       'optimizer.d_learning_rate': [1e-3, 3e-4],  # D's (and so G's) step size.
       'seed': [0, 1, 2, 3],                       # Init, noise, data, shuffle.
   })

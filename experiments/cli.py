@@ -238,6 +238,17 @@ def define_distributed_flags():
       'default: yes when a cluster environment variable is set.')
 
 
+def define_apply_config_changes_flag():
+  """--apply_config_changes, of every entry point that trains into an
+  existing workdir (experiments.run, experiments.sweep)."""
+  return flags.DEFINE_bool(
+      'apply_config_changes', False,
+      'Apply a config that differs from the workdir\'s config.json in more '
+      'than num_steps and output cadence: learning rates and hparams are '
+      'written into the restored state, the changes recorded in '
+      'config_changes.jsonl.')
+
+
 def distributed_requested():
   """Whether the flags or the environment ask for a multi-process run
   (known without importing JAX)."""

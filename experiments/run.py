@@ -27,11 +27,7 @@ _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Config file, e.g. configs/vanilla.py.', lock_config=True)
 _WORKDIR = flags.DEFINE_string(
     'workdir', None, 'Directory for checkpoints, metrics and samples.')
-_APPLY = flags.DEFINE_bool(
-    'apply_config_changes', False,
-    'Apply a config that differs from the workdir\'s config.json in more than '
-    'num_steps and output cadence: learning rates and hparams are written '
-    'into the restored state, the changes recorded in config_changes.jsonl.')
+_APPLY = cli.define_apply_config_changes_flag()
 flags.mark_flags_as_required(['config', 'workdir'])
 cli.define_distributed_flags()
 

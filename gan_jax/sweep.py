@@ -1,10 +1,29 @@
 """Hyperparameter sweeps: run one at a time, or as one vmapped population.
 
-A config file may define `get_sweep()` returning a list of override dicts
-({'seed': 1, 'optimizer.d_learning_rate': 3e-4}), usually built with
-`product` / `zip_points`. Each point trains into WORKDIR/<point name>, a
-complete run directory (experiments.sample works on it), and the sweep ends
-with WORKDIR/results.csv and a plot of the metric against each swept value.
+The points (gan_jax.sweep_points) come from a config file's `get_sweep()`
+or from experiments.sweep's --sweep flag. Each point trains into
+WORKDIR/<point name>, a complete run directory (experiments.sample works on
+it), and the sweep ends with WORKDIR/results.csv and results.png, both read
+back from the points' run directories. A sweep may also be trained in
+shards, each a process (or a machine) training the points
+`sweep_points.in_shard` gives it into the same WORKDIR; `collect` then
+writes the results from every point's run directory.
+
+results.csv has one row per point and sampler: the point's name and
+overrides, `sampler` (`plain`: G's own samples; `drs`: discriminator
+rejection sampling, a second row where the config enables its `rejection`
+block), `status` and `step` (`finished` at num_steps, or `diverged` at its
+last finite step), the last logged training metrics (the same in both
+rows: they do not depend on the sampler) and the quick evaluation's
+metrics of that sampler's samples (high_quality and modes_covered on 2D
+mixtures; a diverged point has none). results.png plots the metric
+against each swept key, one series per sampler, diverged points as red
+crosses along the bottom.
+
+A point that diverges (NaN or inf) is marked diverged in its workdir
+(outputs.DIVERGED) and the sweep goes on: a population freezes that member
+inside its program (gan_jax.core.loop), the others bit-identical; a
+sequential sweep goes on to the next point. Reruns skip it.
 
 `mode='vmap'` trains points that differ only in the seed, k (d_steps), the
 learning rates or the objective's declared HPARAMS as one population through
@@ -13,10 +32,7 @@ one jitted vmap of the scanned chunk, one compile. Each member keeps its own
 data (the seed picks the dataset sample and its shuffle), noise keys and
 initial params, so it matches the same point run alone to float tolerance.
 """
-import copy
 import csv
-import difflib
-import itertools
 import json
 import os
 
@@ -25,15 +41,13 @@ import jax
 from gan_jax import build
 from gan_jax import evaluation
 from gan_jax import objectives
+from gan_jax import sweep_points
 from gan_jax.core import atomic
-from gan_jax.core import config_rules
 from gan_jax.core import errors
 from gan_jax.core import loop
 from gan_jax.core import outputs
 from gan_jax.core import parallel
 from gan_jax.core import step as step_lib
-
-MODES = ('sequential', 'vmap')
 
 # Config fields a population may vary besides the objective's HPARAMS:
 # values in the state, not the program.
@@ -41,87 +55,14 @@ POPULATION_FIELDS = ('seed', 'd_steps', 'optimizer.d_learning_rate',
                      'optimizer.g_learning_rate')
 
 
-# ----------------------------------------------------------------------------
-# Building sweeps (used by config files' get_sweep()).
-
-
-def product(axes):
-  """Every combination: product({'seed': [0, 1], 'd_steps': [1, 2]}) -> 4
-  points, the last key varying fastest."""
-  keys = list(axes)
-  return [dict(zip(keys, values))
-          for values in itertools.product(*(axes[k] for k in keys))]
-
-
-def zip_points(axes):
-  """Values taken together: zip_points({'seed': [0, 1], 'd_steps': [1, 2]})
-  -> 2 points. The lists must have equal lengths."""
-  lengths = {k: len(v) for k, v in axes.items()}
-  if len(set(lengths.values())) > 1:
-    raise errors.ConfigError(f'zip_points needs equal-length lists, got '
-                             f'lengths {lengths}')
-  keys = list(axes)
-  return [dict(zip(keys, values)) for values in zip(*(axes[k] for k in keys))]
-
-
-# ----------------------------------------------------------------------------
-# Expanding a sweep into configs, with every check before any training.
-
-
-def format_value(value):
-  if isinstance(value, float):
-    return f'{value:g}'
-  if isinstance(value, (tuple, list)):
-    return '-'.join(format_value(v) for v in value)
-  return str(value)
-
-
-def point_name(overrides):
-  """The run directory name of a point, e.g. 'seed=1,d_learning_rate=0.0003'."""
-  name = ','.join(f'{key.split(".")[-1]}={format_value(value)}'
-                  for key, value in overrides.items())
-  return name.replace('/', '_').replace(' ', '') or 'base'
-
-
 def expand(config, points):
-  """[(name, overrides, locked config)] for each sweep point.
-
-  Raises a one-line ConfigError for an empty sweep, a key that is not a
-  config field, a value of the wrong type, an invalid point config or two
-  points with the same name.
-  """
-  if not isinstance(points, (list, tuple)) or not points:
-    raise errors.ConfigError(
-        f'get_sweep() must return a non-empty list of override dicts, got '
-        f'{type(points).__name__} {points!r:.80}')
-  fields = config_rules.leaf_fields(config)
-  out, names = [], set()
-  for overrides in points:
-    if not isinstance(overrides, dict):
-      raise errors.ConfigError(f'sweep point {overrides!r:.80} is not a dict '
-                               'of config overrides')
-    for key in overrides:
-      if key not in fields:
-        close = difflib.get_close_matches(key, fields, n=3)
-        raise errors.ConfigError(
-            f'sweep key {key!r} is not a config field; '
-            + (f'did you mean {", ".join(close)}?' if close else
-               f'valid: {", ".join(fields)}'))
-    point = copy.deepcopy(config)
-    try:
-      point.update_from_flattened_dict(dict(overrides))
-    except (TypeError, ValueError) as e:
-      raise errors.ConfigError(
-          f'sweep point {overrides!r}: {str(e).splitlines()[0]}') from e
+  """[(name, overrides, locked config)] for each sweep point
+  (sweep_points.resolve), each point config's rules checked: a one-line
+  ConfigError before any training."""
+  expanded = sweep_points.resolve(config, points)
+  for _, _, point in expanded:
     build.check_config(point)
-    point.lock()
-    name = point_name(overrides)
-    if name in names:
-      raise errors.ConfigError(f'two sweep points are both named {name!r}; '
-                               'make the points differ')
-    names.add(name)
-    out.append((name, dict(overrides), point))
-  return out
+  return expanded
 
 
 def population_fields(config):
@@ -151,33 +92,78 @@ def result_metrics(run):
   return sorted(metrics) + list(evaluation.run_metric_names(run.spec))
 
 
-def final_metrics(run, state, workdir):
-  """The last logged training metrics, plus the evaluation's quick metrics
-  (mode coverage and high-quality share on 2D mixtures)."""
-  out = {}
+def training_metrics(workdir):
+  """The last logged training metrics of a point ({} when none)."""
   path = os.path.join(workdir, 'metrics.jsonl')
-  if os.path.exists(path):
-    with open(path) as f:
-      lines = f.read().splitlines()
-    if lines:
-      try:
-        last = json.loads(lines[-1])
-      except ValueError:
-        raise errors.ConfigError(
-            f'{path} ends in a line cut short (line {len(lines)}, written as '
-            'the run was killed); delete that line and rerun: the results '
-            "then show the point's last complete line") from None
-      out = {k: v for k, v in last.items()
-             if k not in ('step', 'steps_per_sec')}
-  out.update(evaluation.run_metrics(run.objective, state))
-  return out
+  if not os.path.exists(path):
+    return {}
+  with open(path) as f:
+    lines = f.read().splitlines()
+  if not lines:
+    return {}
+  try:
+    last = json.loads(lines[-1])
+  except ValueError:
+    raise errors.ConfigError(
+        f'{path} ends in a line cut short (line {len(lines)}, written as '
+        'the run was killed); delete that line and rerun: the results '
+        "then show the point's last complete line") from None
+  return {k: v for k, v in last.items() if k not in ('step', 'steps_per_sec')}
 
 
-def run_sweep(config, points, workdir, *, mode='sequential', metric=None):
-  """Trains every sweep point into workdir/<name>; writes results.csv and a
-  plot. Returns the result rows (overrides + final metrics per point)."""
-  if mode not in MODES:
-    raise errors.choices_error('mode', mode, MODES)
+def trained_run(point, workdir):
+  """The point's Run as its workdir's newest checkpoint holds it, or None
+  when it has not reached point.num_steps."""
+  try:
+    run = build.load_trained(workdir)
+  except errors.CheckpointError:
+    return None
+  return run if int(run.state.step) >= point.num_steps else None
+
+
+def read_rows(expanded, workdir):
+  """The results rows of every point, read from workdir/<name>: per point
+  and sampler, its overrides, `status` (finished, or diverged), `step` (the
+  last, or the diverged point's last finite one), then for a finished point
+  the last logged training metrics and the sampler's quick metrics. Raises
+  a one-line ConfigError naming the points that have not finished."""
+  rows, missing = [], []
+  for name, overrides, point in expanded:
+    point_dir = os.path.join(workdir, name)
+    diverged = outputs.read_diverged(point_dir)
+    run = (trained_run(point, point_dir)
+           if os.path.isdir(point_dir) and not diverged else None)
+    if run is None and not diverged:
+      missing.append(name)
+      continue
+    for sampler in evaluation.run_samplers(point):
+      row = {'name': name, **overrides, 'sampler': sampler}
+      if diverged:
+        rows.append({**row, 'status': 'diverged', 'step': diverged['step']})
+      else:
+        rows.append({**row, 'status': 'finished',
+                     'step': int(run.state.step),
+                     **training_metrics(point_dir),
+                     **evaluation.run_metrics(run, sampler)})
+  if missing:
+    raise errors.ConfigError(
+        f'{len(missing)} of {len(expanded)} sweep points have not finished '
+        f'in {workdir}: {"; ".join(missing)}; train them (their --shard) '
+        'first')
+  return rows
+
+
+def run_sweep(config, points, workdir, *, mode='sequential', metric=None,
+              apply_config_changes=False, shard=None):
+  """Trains the sweep points into workdir/<name>; writes results.csv and a
+  plot. Returns the result rows (see `read_rows`). With `shard` (i, n) it
+  trains only the points of shard i of n (sweep_points.in_shard), writes no
+  results and returns []: `collect` writes them once every shard is done.
+  A point whose workdir holds another config stops the sweep before
+  training unless `apply_config_changes` (gan_jax.core.identity).
+  """
+  if mode not in sweep_points.MODES:
+    raise errors.choices_error('mode', mode, sweep_points.MODES)
   expanded = expand(config, points)
   mesh = parallel.make_mesh()
   for _, _, point in expanded:
@@ -185,53 +171,116 @@ def run_sweep(config, points, workdir, *, mode='sequential', metric=None):
   outputs.check_workdir_writable(workdir)
   if mode == 'vmap':
     check_population(expanded)
-  runs = [build.build_run(point, mesh=mesh) for _, _, point in expanded]
-  valid = result_metrics(runs[0])
+  metric = check_metric(expanded, metric)  # Before any training.
+  mine = [p for p in expanded
+          if (shard is None or sweep_points.in_shard(p[0], shard))
+          and not diverged_before(workdir, p[0])]
+  runs = [build.build_run(point, mesh=mesh) for _, _, point in mine]
+  workdirs = [os.path.join(workdir, name) for name, _, _ in mine]
+  if mode == 'vmap' and len(runs) > 1:
+    loop.train(runs, workdirs, mesh=mesh,
+               apply_config_changes=apply_config_changes)
+  else:  # One at a time (a shard's one point too): P = 1 stops on NaN.
+    for (name, _, _), run, w in zip(mine, runs, workdirs):
+      try:
+        loop.train([run], [w], mesh=mesh,
+                   apply_config_changes=apply_config_changes)
+      except errors.TrainingDivergedError as e:
+        what = str(e).partition(';')[0]
+        message = (f'point {name} diverged ({what}; its last good checkpoint '
+                   'is kept); the others go on')
+        print(message, flush=True)
+        if parallel.is_primary():
+          outputs.mark_diverged(w, e.step, message)
+  if shard is not None:
+    return []
+  return write_results(expanded, workdir, metric)
+
+
+def collect(config, points, workdir, *, metric=None):
+  """Writes results.csv and results.png of a sweep trained in shards, from
+  every point's run directory, training nothing; returns the rows. A point
+  that has not finished is a one-line ConfigError naming them all."""
+  expanded = expand(config, points)
+  return write_results(expanded, workdir, check_metric(expanded, metric))
+
+
+def diverged_before(workdir, name):
+  """Whether point `name` is marked diverged by an earlier run (said once:
+  it is not trained again)."""
+  point_dir = os.path.join(workdir, name)
+  record = outputs.read_diverged(point_dir)
+  if record:
+    print(f'point {name} diverged in an earlier run (at step '
+          f'{record["step"]}); not trained again (delete '
+          f'{os.path.join(point_dir, outputs.DIVERGED)} to retry)',
+          flush=True)
+  return bool(record)
+
+
+def check_metric(expanded, metric):
+  """The metric results.png plots: `metric`, or by default high_quality on
+  2D mixtures, else g_loss; a one-line ConfigError for an unknown one."""
+  valid = result_metrics(build.build_run(expanded[0][2], shapes_only=True))
   metric = metric or ('high_quality' if 'high_quality' in valid
                       else 'g_loss')
-  if metric not in valid:  # Before any training.
+  if metric not in valid:
     raise errors.choices_error('metric', metric, valid)
-  workdirs = [os.path.join(workdir, name) for name, _, _ in expanded]
-  if mode == 'vmap':
-    states = loop.train(runs, workdirs, mesh=mesh)
-  else:
-    states = [loop.train([run], [w], mesh=mesh)[0]
-              for run, w in zip(runs, workdirs)]
-  rows = []
-  for (name, overrides, _), run, state, w in zip(expanded, runs, states,
-                                                  workdirs):
-    rows.append({'name': name, **overrides, **final_metrics(run, state, w)})
+  return metric
+
+
+def write_results(expanded, workdir, metric):
+  """Writes workdir/results.csv and results.png from the points' run
+  directories (process 0); returns the rows."""
+  rows = read_rows(expanded, workdir)
   if parallel.is_primary():
-    write_results(rows, os.path.join(workdir, 'results.csv'))
+    write_csv(rows, os.path.join(workdir, 'results.csv'))
     keys = list(dict.fromkeys(k for _, o, _ in expanded for k in o))
     plot_results(rows, keys, metric, os.path.join(workdir, 'results.png'))
   return rows
 
 
-def write_results(rows, path):
+def write_csv(rows, path):
   columns = list(dict.fromkeys(k for row in rows for k in row))
   with atomic.replace(path, 'w', newline='') as f:
     writer = csv.DictWriter(f, fieldnames=columns)
     writer.writeheader()
     for row in rows:
-      writer.writerow({k: format_value(v) if isinstance(v, (tuple, list))
-                       else v for k, v in row.items()})
+      writer.writerow({k: sweep_points.format_value(v)
+                       if isinstance(v, (tuple, list)) else v
+                       for k, v in row.items()})
 
 
 def plot_results(rows, keys, metric, path):
-  """One panel per swept key: the metric of every run against its value."""
+  """One panel per swept key: the metric of every run against its value,
+  one series per sampler."""
   from gan_jax import plotting  # pylint: disable=g-import-not-at-top
   plt = plotting.pyplot()
   fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2),
                            squeeze=False)
+  samplers = list(dict.fromkeys(row['sampler'] for row in rows))
   for ax, key in zip(axes[0], keys):
     values = [row.get(key) for row in rows]
     numeric = all(isinstance(v, (int, float)) for v in values)
-    labels = sorted({format_value(v) for v in values}, key=lambda s: (
-        float(s) if numeric else 0, s))
-    xs = [float(v) if numeric else labels.index(format_value(v))
+    labels = sorted({sweep_points.format_value(v) for v in values},
+                    key=lambda s: (float(s) if numeric else 0, s))
+    xs = [float(v) if numeric else labels.index(sweep_points.format_value(v))
           for v in values]
-    ax.scatter(xs, [row[metric] for row in rows])
+    for sampler in samplers:
+      ok = [(x, row) for x, row in zip(xs, rows)
+            if row['sampler'] == sampler and row['status'] == 'finished']
+      ax.scatter([x for x, _ in ok], [row[metric] for _, row in ok],
+                 label=sampler)
+    # Diverged points (one mark each) along the bottom, with their step.
+    bad = [(x, row) for x, row in zip(xs, rows)
+           if row['status'] == 'diverged' and row['sampler'] == samplers[0]]
+    if bad:
+      bottom = ax.get_ylim()[0]
+      ax.scatter([x for x, _ in bad], [bottom] * len(bad), marker='x',
+                 color='red', label='diverged', clip_on=False)
+      for x, row in bad:
+        ax.annotate(f'diverged at step {row["step"]}', (x, bottom),
+                    fontsize=7, color='red', rotation=90, va='bottom')
     if numeric and len(set(xs)) > 2 and min(xs) > 0 and (
         max(xs) / min(xs) > 20):
       ax.set_xscale('log')
@@ -239,5 +288,7 @@ def plot_results(rows, keys, metric, path):
       ax.set_xticks(range(len(labels)), labels)
     ax.set_xlabel(key)
     ax.set_ylabel(metric)
+    if len(samplers) > 1 or bad:
+      ax.legend()
   fig.tight_layout()
   plotting.save_figure(fig, path)

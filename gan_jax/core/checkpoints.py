@@ -17,7 +17,6 @@ probing a checkpoint silences both (`quiet`), so a corrupt checkpoint costs
 one line.
 """
 import contextlib
-import functools
 import gc
 import json
 import logging
@@ -42,27 +41,29 @@ UNREADABLE = 'checkpoints_unreadable'
 # Finite states.
 
 
-@functools.partial(jax.jit, static_argnums=1)
-def _finite_by_field(payload, stacked):
-  out = {}
-  for name, tree in payload.items():
-    checks = []
-    for x in jax.tree.leaves(tree):
-      if not jnp.issubdtype(x.dtype, jnp.inexact):
-        continue
-      finite = jnp.isfinite(x)
-      checks.append(jnp.all(finite.reshape(finite.shape[0], -1), axis=1)
-                    if stacked and x.ndim else jnp.all(finite))
-    if checks:
-      out[name] = jnp.all(jnp.stack(checks), axis=0)
-  return out
+def float_leaves(tree):
+  return [x for x in jax.tree.leaves(tree)
+          if jnp.issubdtype(x.dtype, jnp.inexact)]
 
 
-def finite_by_field(payload, stacked=False):
-  """{field: bool} (stacked: bool array, one per member) telling whether
-  every float in that field of a state payload is finite; in the payload's
-  order (parameters before optimizer states)."""
-  flags = _finite_by_field(payload, stacked)
+def all_finite(tree):
+  """Whether every float leaf of `tree` is finite (traceable: a population
+  checks each member inside its program, gan_jax.core.loop)."""
+  checks = [jnp.all(jnp.isfinite(x)) for x in float_leaves(tree)]
+  return jnp.all(jnp.stack(checks)) if checks else jnp.bool_(True)
+
+
+@jax.jit
+def _finite_by_field(payload):
+  return {name: all_finite(tree) for name, tree in payload.items()
+          if float_leaves(tree)}
+
+
+def finite_by_field(payload):
+  """{field: bool} telling whether every float in that field of a state
+  payload is finite; in the payload's order (parameters before optimizer
+  states)."""
+  flags = _finite_by_field(payload)
   return {name: flags[name] for name in payload if name in flags}
 
 

@@ -19,7 +19,12 @@ class CheckpointError(GanJaxError):
 
 
 class TrainingDivergedError(GanJaxError):
-  """A loss became NaN or infinite; the last good checkpoint is kept."""
+  """A loss became NaN or infinite; the last good checkpoint is kept.
+  `step`: the last step whose state was finite, where known."""
+
+  def __init__(self, message, step=None):
+    super().__init__(message)
+    self.step = step
 
 
 def choices_error(what, value, valid):

@@ -12,6 +12,13 @@ whole population. Members may differ only in values
 the state carries (seed, k, learning rates, `hparams`). Outputs go through
 `outputs.RunOutputs` (metrics, sample grids, checkpoints) at the step
 boundaries the configs ask for; `workdirs=None` trains in memory.
+
+A plain run (P = 1) stops with one line when its losses or state turn NaN
+or inf. In a population, a member whose chunk ends non-finite is frozen at
+its state from the start of that chunk (its last finite one), inside the
+one program (`guarded`), and the others go on bit-identical: it is
+reported once, marked diverged in its workdir (outputs.DIVERGED), neither
+logged nor sampled nor checkpointed again, and returned as None.
 """
 
 import jax
@@ -57,6 +64,20 @@ def pad_draws(indices, k_max):
   return out
 
 
+def guarded(chunk_fn):
+  """A member's chunk that keeps the member's state unless `alive` and the
+  chunk's metrics and new state are all finite; also returns that bool."""
+
+  def chunk(state, data, indices, alive):
+    new, metrics = chunk_fn(state, data, indices)
+    ok = (alive & checkpoints.all_finite(metrics)
+          & checkpoints.all_finite(new.payload()))
+    kept = jax.tree.map(lambda n, o: jnp.where(ok, n, o), new, state)
+    return kept, metrics, ok
+
+  return chunk
+
+
 class Population:
   """P runs as one program: the first run's objective and optimizers are the
   code, every member's params, optimizer states and hparams are data."""
@@ -73,6 +94,7 @@ class Population:
     # Members may differ in penalty weights (hparams): the one program
     # computes every penalty some member uses.
     objective = runs[0].objective.covering([r.objective for r in runs])
+    self.alive = np.ones(self.size, bool)  # Members not frozen.
     if self.size == 1:
       self.chunk = step_lib.make_train_chunk(objective, mesh=mesh)
       self.data = parallel.replicate(datasets[0].train, mesh)
@@ -81,8 +103,8 @@ class Population:
           [d.train for d in datasets])
       self.data = parallel.replicate(data, mesh)
       self.chunk = jax.jit(
-          jax.vmap(step_lib.make_chunk_fn(objective, mesh=mesh),
-                   in_axes=(0, None if self.shared_data else 0, 0)),
+          jax.vmap(guarded(step_lib.make_chunk_fn(objective, mesh=mesh)),
+                   in_axes=(0, None if self.shared_data else 0, 0, 0)),
           donate_argnums=(0,), out_shardings=parallel.replicated(mesh))
 
   def place(self, states):
@@ -106,13 +128,31 @@ class Population:
           '--mode=sequential')
     return parallel.replicate(stack(stacked), self.mesh)
 
+  def advance(self, value, step, length):
+    """Trains one chunk: (new value, host metrics, the members that turned
+    non-finite in it and were frozen; P = 1: none, `train` checks it)."""
+    indices = self.indices(step, length)
+    if self.size == 1:
+      value, metrics = self.chunk(value, self.data, indices)
+      return value, parallel.to_host(metrics), []
+    value, metrics, ok = self.chunk(
+        value, self.data, indices, parallel.replicate(self.alive, self.mesh))
+    ok = parallel.to_host(ok)
+    frozen = [i for i in range(self.size) if self.alive[i] and not ok[i]]
+    self.alive = self.alive & ok
+    return value, parallel.to_host(metrics), frozen
+
   def members(self, value):
-    """The device value -> member states (P = 1: the device state itself)."""
+    """The device value -> member states (P = 1: the device state itself;
+    None for a frozen member)."""
     if self.size == 1:
       return [value]
     host = parallel.to_host(value)
     out = []
     for i, run in enumerate(self.runs):
+      if not self.alive[i]:
+        out.append(None)
+        continue
       state = member(host, i)
       if self.mixed_k:
         state = state.replace(hparams={k: v for k, v in state.hparams.items()
@@ -127,9 +167,6 @@ class Population:
       indices = stack([pad_draws(r.chunk_indices(step, length), self.k_max)
                        for r in self.runs])
     return parallel.shard_indices(indices, self.mesh)
-
-  def member_metrics(self, metrics, i):
-    return metrics if self.size == 1 else member(metrics, i)
 
 
 def train(runs, workdirs=None, *, mesh=None, snapshot_steps=(),
@@ -201,17 +238,17 @@ def train_population(runs, outs, mesh, config, snapshot_steps, on_snapshot):
     outs.start(step)
   while step < config.num_steps:
     length = next_boundary(step, config, snapshot_steps)
-    new_value, metrics = population.chunk(
-        value, population.data, population.indices(step, length))
-    metrics = parallel.to_host(metrics)
-    finite = parallel.to_host(checkpoints.finite_by_field(
-        new_value.payload(), stacked=len(runs) > 1))
-    for i, run in enumerate(runs):
-      check_finite(population.member_metrics(metrics, i), step, length,
-                   (lambda i=i: outs.last_checkpoint(i)) if outs else None,
-                   name=None if len(runs) == 1 else f'run {i}',
-                   state_finite=population.member_metrics(finite, i))
+    new_value, metrics, frozen = population.advance(value, step, length)
+    if len(runs) == 1:
+      check_finite(metrics, step, length,
+                   (lambda: outs.last_checkpoint(0)) if outs else None,
+                   state_finite=parallel.to_host(checkpoints.finite_by_field(
+                       new_value.payload())))
+    for i in frozen if outs is not None else ():
+      outs.freeze(i, step, step + length)
     value, step = new_value, step + length
+    if not population.alive.any():
+      break  # Every member diverged: nothing left to train.
     if outs is not None:
       outs.after_chunk(step, metrics, population.members, value)
       signum = stop_requested() if step < config.num_steps else 0
@@ -223,10 +260,10 @@ def train_population(runs, outs, mesh, config, snapshot_steps, on_snapshot):
   return population.members(value)
 
 
-def check_finite(metrics, step, length, last_checkpoint, name=None,
-                 state_finite=None):
-  """Raises TrainingDivergedError when a loss or metric, or (state_finite:
-  {payload field: bool}) a parameter or optimizer state, is NaN or inf.
+def check_finite(metrics, step, length, last_checkpoint, state_finite=None):
+  """Raises TrainingDivergedError (its `step`: the last finite one) when a
+  loss or metric, or (state_finite: {payload field: bool}) a parameter or
+  optimizer state, is NaN or inf.
 
   `last_checkpoint` is a string or a callable giving one; it is asked only
   on failure (it restores checkpoints to find the newest good one).
@@ -237,12 +274,11 @@ def check_finite(metrics, step, length, last_checkpoint, name=None,
         (k for k, ok in (state_finite or {}).items() if not np.all(ok)),
         key=lambda k: ('opt_state' in k, k)))]
   if bad[0]:
-    where = f'{name}: ' if name else ''
     if callable(last_checkpoint):
       last_checkpoint = last_checkpoint()
     raise errors.TrainingDivergedError(
-        f'{where}{bad[0]} became NaN or inf between steps {step} and '
+        f'{bad[0]} became NaN or inf between steps {step} and '
         f'{step + length}; training stopped and that state was not saved. '
         f'Last good checkpoint: {last_checkpoint or "none"} (kept). Try a '
-        'lower learning rate.')
+        'lower learning rate.', step=step)
 

@@ -24,6 +24,25 @@ from gan_jax.core import identity
 from gan_jax.core import lock
 from gan_jax.core import parallel
 
+# Marks a population member frozen as it diverged: {'step': its last
+# finite step, 'message': the line reported}. A sweep skips such a point
+# on reruns and marks it diverged in its results.
+DIVERGED = 'diverged.json'
+
+
+def mark_diverged(workdir, step, message):
+  atomic.write_json(os.path.join(workdir, DIVERGED),
+                    {'step': step, 'message': message}, indent=1)
+
+
+def read_diverged(workdir):
+  """The DIVERGED record of a run directory, or None."""
+  path = os.path.join(workdir, DIVERGED)
+  if not os.path.exists(path):
+    return None
+  with open(path) as f:
+    return json.load(f)
+
 
 def check_workdir_writable(workdir):
   try:
@@ -179,6 +198,7 @@ class RunOutputs:
     self.verbose = verbose and self.primary
     self.writers, self.stores, self.templates = None, [], None
     self.restored_metadata = [{} for _ in runs]
+    self.frozen = set()  # Members frozen as they diverged.
     for workdir in self.workdirs:
       check_workdir_writable(workdir)
     # Before any work; multi-host: process 0 alone.
@@ -273,6 +293,18 @@ class RunOutputs:
     self.first_step = self.window_first_step = step
     self.window = resumed_window(self.restored_metadata, step)
 
+  def freeze(self, i, last_step, step):
+    """Member i turned non-finite between last_step and step and is kept at
+    last_step: reported once, marked in its workdir, written no more."""
+    name = os.path.basename(self.workdirs[i])
+    message = (f'point {name} diverged at step {step:,} (NaN or inf; its '
+               f'state of step {last_step:,} is kept, not saved past it); '
+               'the others go on')
+    self.frozen.add(i)
+    if self.primary:
+      print(message, flush=True)
+      mark_diverged(self.workdirs[i], last_step, message)
+
   def after_chunk(self, step, metrics, members, value):
     """Logs, samples and checkpoints at the boundaries `step` reached;
     `members(value)` gives the member states when something needs them."""
@@ -285,7 +317,8 @@ class RunOutputs:
     if self.primary and (step % config.sample_every == 0 or end):
       states = members(value)
       for run, state, workdir in zip(self.runs, states, self.workdirs):
-        run.write_sample_grid(state, workdir, step)
+        if state is not None:  # None: frozen as it diverged.
+          run.write_sample_grid(state, workdir, step)
     if step % config.checkpoint_every == 0 or end:
       self.save_checkpoints(members(value) if states is None else states)
 
@@ -297,6 +330,8 @@ class RunOutputs:
       writer.flush()
     for i, (run, store, state) in enumerate(zip(self.runs, self.stores,
                                                 states)):
+      if state is None:  # Frozen as it diverged: its last save stands.
+        continue
       metadata = {'config': json.loads(run.config.to_json_best_effort())}
       if self.window:
         metadata['log_window'] = window_record(self.window, i, len(self.runs))
@@ -308,19 +343,24 @@ class RunOutputs:
     size = len(self.runs)
     per_member = [mean_scalars([m if size == 1 else
                                 {k: v[i] for k, v in m.items()}
-                                for m in self.window]) for i in range(size)]
+                                for m in self.window])
+                  for i in range(size) if i not in self.frozen]
+    writers = [w for i, w in enumerate(self.writers or ())
+               if i not in self.frozen]
     if self.primary:
-      for writer, scalars in zip(self.writers, per_member):
+      for writer, scalars in zip(writers, per_member):
         writer.write(step, {**scalars, 'steps_per_sec': rate})
     remaining = (self.config.num_steps - step) / max(rate, 1e-9)
     if size == 1:
       values = ' '.join(f'{k} {v:.4f}' for k, v in per_member[0].items())
       runs = ''
+    elif not per_member:
+      values, runs = 'every run diverged', ''
     else:
       values = ' '.join(
           f'{k} {min(s[k] for s in per_member):.4f}..'
           f'{max(s[k] for s in per_member):.4f}' for k in per_member[0])
-      runs = f' x {size} runs'
+      runs = f' x {len(per_member)} runs'
     self.say(f'step {step}/{self.config.num_steps} | {rate:.1f} steps/s{runs} '
              f'| elapsed {clock(now - self.started)} | ETA {clock(remaining)} '
              f'| {values}')

@@ -18,6 +18,17 @@ from gan_jax.core import parallel
 from gan_jax.evaluation import classifier as classifier_lib
 from gan_jax.evaluation import evaluators
 from gan_jax.evaluation import mixtures
+from gan_jax.evaluation import rejection
+
+# The samplers a sweep scores a point with: G's own samples, and
+# discriminator rejection sampling where the config enables it.
+SAMPLERS = ('plain', 'drs')
+
+
+def run_samplers(config):
+  """The samplers of a run's results rows: ('plain', 'drs') when the config
+  enables rejection sampling, else ('plain',)."""
+  return SAMPLERS if rejection.enabled(config) else SAMPLERS[:1]
 
 
 def run_metric_names(spec):
@@ -27,19 +38,25 @@ def run_metric_names(spec):
   return ('high_quality', 'modes_covered')
 
 
-def run_metrics(objective, state):
-  """Quick metrics of a just-trained run for the sweep's results.csv.
+def run_metrics(run, sampler='plain'):
+  """Quick metrics of a trained run (run.state trained) for the sweep's
+  results.csv.
 
   Point data with mixture modes: 'high_quality' and 'modes_covered' of
-  mixtures.NUM_SAMPLES plain samples (seed 0). Anything else: {}.
+  mixtures.NUM_SAMPLES samples (seed 0) drawn by `sampler` ('plain': G's
+  samples; 'drs': rejection.sample_trained, as evaluate_run's 'drs'
+  block). Anything else: {}.
   """
-  spec = objective.spec
+  spec = run.spec
   if not run_metric_names(spec):
     return {}
-  samples = objective.sample(parallel.to_host(state.sample_params()),
-                             jax.random.PRNGKey(0), mixtures.NUM_SAMPLES)
-  coverage = mixtures.mode_coverage(samples['points'], spec.modes,
-                                    spec.mode_std)
+  rng = jax.random.PRNGKey(0)
+  if sampler == 'drs':
+    points, _ = rejection.sample_trained(run, rng, mixtures.NUM_SAMPLES)
+  else:
+    points = run.objective.sample(parallel.to_host(run.state.sample_params()),
+                                  rng, mixtures.NUM_SAMPLES)['points']
+  coverage = mixtures.mode_coverage(points, spec.modes, spec.mode_std)
   return {'high_quality': coverage['high_quality'],
           'modes_covered': coverage['modes_covered']}
 

@@ -18,7 +18,6 @@ from gan_jax.models import spectral
 from gan_jax.models.mlp import aux_head
 from gan_jax.models.mlp import normalize
 
-
 G_NORMS = ('layer', 'batch')
 
 

@@ -83,23 +83,14 @@ def member_configs(config, overrides, seeds, **fields):
 
 
 def train_cell(configs):
-  """(runs, final states) of one population. When a member diverges, the
-  members train again one at a time and a diverged member's state is None,
+  """(runs, final states) of one population. A diverged member's state is
+  None (the loop freezes it and the others go on; a one-seed cell stops),
   so one bad seed costs its own cell entry, not the table."""
   runs = [build.build_run(c) for c in configs]
   try:
     return runs, loop.train(runs, verbose=False)
-  except errors.TrainingDivergedError:
-    pass
-  states = []
-  for run in runs:
-    # Each run is rebuilt: training may have consumed its initial state.
-    run = build.build_run(run.config)
-    try:
-      states.append(loop.train([run], verbose=False)[0])
-    except errors.TrainingDivergedError:
-      states.append(None)
-  return runs, states
+  except errors.TrainingDivergedError:  # A plain run (one seed) stops.
+    return runs, [None]
 
 
 def mean_and_stderr(values):

@@ -69,11 +69,17 @@ def stack(trees):
 
 def train_population(config, setting, *, dataset, seeds, noise_std):
   """Trains one member per seed with the core loop; returns (runs, final
-  member states)."""
+  member states). A diverged member stops the table with one line."""
   runs = [build.build_run(setting_config(
       config, setting, dataset=dataset, seed=s, noise_std=noise_std))
           for s in seeds]
-  return runs, loop.train(runs, verbose=False)
+  states = loop.train(runs, verbose=False)
+  diverged = [r.config.seed for r, s in zip(runs, states) if s is None]
+  if diverged:
+    raise errors.TrainingDivergedError(
+        f'{setting.name} on {dataset}: seeds {diverged} diverged (NaN or '
+        'inf); try a lower learning rate')
+  return runs, states
 
 
 def evaluate_population(runs, states):

@@ -238,6 +238,28 @@ def sweep_cases(tmp):
         *tiny],
        "unknown metric 'hq'; valid: d_fake, d_loss, d_real, g_loss, "
        'high_quality, modes_covered'),
+      (['--config=configs/vanilla.py', f'--workdir={tmp}/s3'],
+       'configs/vanilla.py defines no get_sweep(); pass '
+       '--sweep=FIELD=VALUE,VALUE;... or add one'),
+      (['--config=configs/mixture.py', f'--workdir={tmp}/s4',
+        '--sweep=sed=0,1'],
+       "--sweep field 'sed' is not a config field; did you mean seed"),
+      (['--config=configs/mixture.py', f'--workdir={tmp}/s5',
+        '--sweep=seed=0,x'],
+       "--sweep seed='x': not a valid int (the type of config.seed)"),
+      ([f'--config={tmp}/one_point.py', f'--workdir={tmp}/s6',
+        '--shard=2/2'],
+       "--shard must be i/n with integers 0 <= i < n (e.g. --shard=0/4), "
+       "got '2/2'"),
+      ([f'--config={tmp}/one_point.py', f'--workdir={tmp}/s6',
+        '--shard=1'], '--shard must be i/n'),
+      ([f'--config={tmp}/one_point.py', f'--workdir={tmp}/s6', '--collect',
+        '--shard=0/2', '--mode=vmap'],
+       '--collect trains nothing; drop --shard, --mode (give it the '),
+      ([f'--config={tmp}/one_point.py', f'--workdir={tmp}/s6', '--collect',
+        *tiny],
+       f'1 of 1 sweep points have not finished in {tmp}/s6: seed=0; train '
+       'them (their --shard) first'),
   ]
 
 

@@ -1,5 +1,6 @@
 """Scale out: data parallel over devices and processes, sweeps, populations."""
 import csv
+import json
 import os
 import socket
 import subprocess
@@ -14,7 +15,9 @@ import pytest
 from configs import mixture
 from gan_jax import build
 from gan_jax import sweep
+from gan_jax import sweep_points
 from gan_jax.core import errors
+from gan_jax.core import lock
 from gan_jax.core import parallel
 from tests.conftest import tiny_config
 
@@ -141,13 +144,13 @@ def test_distributed_flags_go_together():
 
 
 def test_sweep_helpers_and_expansion():
-  assert sweep.product({'a': [1, 2], 'b': ['x', 'y']}) == [
+  assert sweep_points.product({'a': [1, 2], 'b': ['x', 'y']}) == [
       {'a': 1, 'b': 'x'}, {'a': 1, 'b': 'y'},
       {'a': 2, 'b': 'x'}, {'a': 2, 'b': 'y'}]
-  assert sweep.zip_points({'a': [1, 2], 'b': [3, 4]}) == [
+  assert sweep_points.zip_points({'a': [1, 2], 'b': [3, 4]}) == [
       {'a': 1, 'b': 3}, {'a': 2, 'b': 4}]
   with pytest.raises(errors.ConfigError, match='equal-length'):
-    sweep.zip_points({'a': [1, 2], 'b': [3]})
+    sweep_points.zip_points({'a': [1, 2], 'b': [3]})
   points = mixture.get_sweep()
   expanded = sweep.expand(mixture.get_config(), points)
   assert len(expanded) == 8
@@ -158,6 +161,42 @@ def test_sweep_helpers_and_expansion():
   assert overrides == {'optimizer.d_learning_rate': 3e-4, 'seed': 1}
   assert config.seed == 1 and config.optimizer.g_learning_rate == 3e-4
   sweep.check_population(expanded)  # The shipped sweep is one population.
+
+
+def test_sweep_flag_parses_values_by_field_type():
+  config = mixture.get_config()
+  points = sweep_points.parse(config, 'gan_loss=non_saturating,ragan;seed=0,1')
+  assert points == [{'gan_loss': 'non_saturating', 'seed': 0},
+                    {'gan_loss': 'non_saturating', 'seed': 1},
+                    {'gan_loss': 'ragan', 'seed': 0},
+                    {'gan_loss': 'ragan', 'seed': 1}]
+  assert [type(p['seed']) for p in points] == [int] * 4
+  # A float field takes '1' as 1.0, a bool 'false', a tuple its brackets.
+  assert sweep_points.parse(
+      config, 'optimizer.d_learning_rate=1e-3,1; rejection.enabled=false;'
+      'model.g_widths=(8,8),(16,)') == [
+          {'optimizer.d_learning_rate': lr, 'rejection.enabled': False,
+           'model.g_widths': widths}
+          for lr in (1e-3, 1.0) for widths in ((8, 8), (16,))]
+  names = [n for n, _, _ in sweep_points.resolve(config, points)]
+  assert names[1] == 'gan_loss=non_saturating,seed=1'
+
+
+@pytest.mark.parametrize('text, message', [
+    ('sed=0,1', "--sweep field 'sed' is not a config field; did you mean "
+     'seed'),
+    ('seed=one', "--sweep seed='one': not a valid int (the type of "
+     'config.seed)'),
+    ('optimizer.d_learning_rate=fast', '--sweep optimizer.d_learning_rate='
+     "'fast': not a valid float"),
+    ('seed', "--sweep axis 'seed' is not FIELD=VALUE,VALUE...; e.g. "),
+    ('seed=0;seed=1', "--sweep names 'seed' twice"),
+])
+def test_bad_sweep_flag_is_one_line(text, message):
+  with pytest.raises(errors.ConfigError) as info:
+    sweep_points.parse(mixture.get_config(), text)
+  assert str(info.value).startswith(message)
+  assert '\n' not in str(info.value)
 
 
 @pytest.mark.parametrize('points, mode, message', [
@@ -186,7 +225,7 @@ def test_vmap_population_matches_sequential_runs(tmp_path):
             {'seed': 1, 'optimizer.d_learning_rate': 3e-4, 'd_steps': 2}]
   config = tiny_config('mixture', sample_every=4)
   rows = {}
-  for mode in sweep.MODES:
+  for mode in sweep_points.MODES:
     rows[mode] = sweep.run_sweep(config, points, str(tmp_path / mode),
                                  mode=mode)
   for name, _, _ in sweep.expand(config, points):
@@ -211,16 +250,23 @@ def test_vmap_population_matches_sequential_runs(tmp_path):
 
   with open(tmp_path / 'vmap' / 'results.csv') as f:
     table = list(csv.DictReader(f))
-  assert [row['name'] for row in table] == [
-      'seed=0,d_learning_rate=0.001,d_steps=1',
-      'seed=1,d_learning_rate=0.0003,d_steps=2']
+  # One row per point and sampler: the mixture config has DRS.
+  assert [(row['name'], row['sampler']) for row in table] == [
+      ('seed=0,d_learning_rate=0.001,d_steps=1', 'plain'),
+      ('seed=0,d_learning_rate=0.001,d_steps=1', 'drs'),
+      ('seed=1,d_learning_rate=0.0003,d_steps=2', 'plain'),
+      ('seed=1,d_learning_rate=0.0003,d_steps=2', 'drs')]
   assert [row['optimizer.d_learning_rate'] for row in table] == [
-      '0.001', '0.0003']
+      '0.001', '0.001', '0.0003', '0.0003']
   for row in table:
     assert set(row) >= {'seed', 'd_steps', 'd_loss', 'g_loss',
                         'high_quality', 'modes_covered'}
     assert 0 <= float(row['high_quality']) <= 1
-  for mode in sweep.MODES:
+  # The training metrics do not depend on the sampler; the samples do.
+  assert table[0]['d_loss'] == table[1]['d_loss']
+  assert [table[0][k] for k in ('high_quality', 'modes_covered')] != [
+      table[1][k] for k in ('high_quality', 'modes_covered')]
+  for mode in sweep_points.MODES:
     assert (tmp_path / mode / 'results.png').stat().st_size > 0
     np.testing.assert_allclose(
         [r['d_loss'] for r in rows['vmap']],
@@ -244,3 +290,140 @@ def test_sweep_command_rejects_a_bad_key(tmp_path):
       "error: sweep key 'optimizer.d_learning_rte' is not a config field; "
       'did you mean optimizer.d_learning_rate')
   assert not (tmp_path / 'sweep').exists()
+
+
+# tiny_config('mixture')'s sizes, as flags of experiments.sweep.
+TINY_FLAGS = ['--config.num_steps=4', '--config.batch_size=16',
+              '--config.steps_per_call=2', '--config.log_every=2',
+              '--config.sample_every=4', '--config.checkpoint_every=4',
+              '--config.data.num_points=512', '--config.model.g_widths=(32,32)',
+              '--config.model.d_widths=(32,32)',
+              '--config.rejection.calibration_steps=2',
+              '--config.rejection.burn_in=200',
+              '--config.rejection.max_candidates=20000']
+
+
+def sweep_command(workdir, *args):
+  return ['-m', 'experiments.sweep', '--config=configs/mixture.py',
+          f'--workdir={workdir}', *TINY_FLAGS, *args]
+
+
+@pytest.mark.slow
+def test_sweep_command_locks_each_point_before_importing_jax(tmp_path):
+  release = lock.acquire(str(tmp_path / 'seed=1'))  # Another sweep's point.
+  try:
+    code, out = finish(run_python(
+        ['-X', 'importtime', *sweep_command(tmp_path, '--sweep=seed=0,1')]))
+  finally:
+    release()
+  errors_out = [l for l in out.splitlines() if l.startswith('error:')]
+  imported = {l.rpartition('|')[2].strip() for l in out.splitlines()
+              if l.startswith('import time:')}
+  assert code == 2, out
+  assert len(errors_out) == 1 and errors_out[0].startswith(
+      f'error: workdir {tmp_path}/seed=1 is in use by process {os.getpid()} ')
+  assert 'jax' not in imported and 'gan_jax.sweep' not in imported
+  assert os.listdir(tmp_path / 'seed=0') == []  # Its lock was released.
+
+
+@pytest.mark.slow
+def test_sweep_command_applies_config_changes_only_when_asked(tmp_path):
+  points = '--sweep=seed=0,1'
+  code, out = finish(run_python(sweep_command(tmp_path, points,
+                                              '--mode=vmap')))
+  assert code == 0, out
+  changed = ['--config.num_steps=6', '--config.optimizer.g_learning_rate=1e-4']
+  code, out = finish(run_python(sweep_command(tmp_path, points, *changed)))
+  assert code == 2, out
+  assert out.strip().splitlines()[-1].startswith(
+      f'error: {tmp_path}/seed=0 was created with another config: '
+      'optimizer.g_learning_rate 0.0003 -> 0.0001')
+  code, out = finish(run_python(sweep_command(
+      tmp_path, points, *changed, '--apply_config_changes')))
+  assert code == 0, out
+  for seed in (0, 1):
+    state = build.load_trained(str(tmp_path / f'seed={seed}')).state
+    assert int(state.step) == 6
+    np.testing.assert_allclose(
+        state.g_opt_state.hyperparams['learning_rate'], 1e-4)
+    assert (tmp_path / f'seed={seed}' / 'config_changes.jsonl').exists()
+
+
+@pytest.mark.slow
+def test_shards_then_collect_give_the_one_sweep_results(tmp_path):
+  config = tiny_config('mixture')
+  points = [{'seed': s} for s in range(4)]
+  shards = [[n for n, _, _ in sweep.expand(config, points)
+             if sweep_points.in_shard(n, (i, 2))] for i in range(2)]
+  assert shards == [['seed=1', 'seed=3'], ['seed=0', 'seed=2']]
+  whole, fan = tmp_path / 'whole', tmp_path / 'fan'
+  sweep.run_sweep(config, points, str(whole))
+  assert sweep.run_sweep(config, points, str(fan), shard=(0, 2)) == []
+  assert sorted(os.listdir(fan)) == ['seed=1', 'seed=3']  # No results.
+  with pytest.raises(errors.ConfigError) as info:
+    sweep.collect(config, points, str(fan))
+  assert str(info.value) == (
+      f'2 of 4 sweep points have not finished in {fan}: seed=0; seed=2; '
+      'train them (their --shard) first')
+  sweep.run_sweep(config, points, str(fan), shard=(1, 2))
+  rows = sweep.collect(config, points, str(fan))
+  assert [(r['name'], r['sampler']) for r in rows[:2]] == [
+      ('seed=0', 'plain'), ('seed=0', 'drs')]
+  assert (fan / 'results.csv').read_text() == (
+      whole / 'results.csv').read_text()
+  assert (fan / 'results.png').stat().st_size > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('mode', sweep_points.MODES)
+def test_a_diverging_point_is_marked_and_the_others_go_on(
+    mode, tmp_path, capsys):
+  config = tiny_config('mixture', num_steps=6, checkpoint_every=2)
+  good = [{'seed': 0, 'optimizer.d_learning_rate': 1e-3},
+          {'seed': 2, 'optimizer.d_learning_rate': 1e-3}]
+  bad = {'seed': 1, 'optimizer.d_learning_rate': 1e6}
+  with_bad, without = tmp_path / 'with_bad', tmp_path / 'without'
+  sweep.run_sweep(config, [good[0], bad, good[1]], str(with_bad), mode=mode)
+  out = capsys.readouterr().out
+  assert 'point seed=1,d_learning_rate=1e+06 diverged ' in out
+  assert out.count(' diverged ') == 1 and 'the others go on' in out
+  sweep.run_sweep(config, good, str(without), mode=mode)
+  for name in ('seed=0,d_learning_rate=0.001', 'seed=2,d_learning_rate=0.001'):
+    a = build.load_trained(str(with_bad / name)).state
+    b = build.load_trained(str(without / name)).state
+    assert int(a.step) == 6
+    chex.assert_trees_all_equal(a.payload(), b.payload())  # Bit-identical.
+  bad_dir = with_bad / 'seed=1,d_learning_rate=1e+06'
+  record = json.loads((bad_dir / 'diverged.json').read_text())
+  assert 0 <= record['step'] < 6
+  # Nothing past its last finite state was saved.
+  saved = [int(s) for s in os.listdir(bad_dir / 'checkpoints')]
+  assert all(s <= record['step'] for s in saved)
+  with open(with_bad / 'results.csv') as f:
+    table = list(csv.DictReader(f))
+  statuses = [(row['name'], row['sampler'], row['status'], row['step'])
+              for row in table]
+  assert statuses[2:4] == [
+      ('seed=1,d_learning_rate=1e+06', 'plain', 'diverged',
+       str(record['step'])),
+      ('seed=1,d_learning_rate=1e+06', 'drs', 'diverged',
+       str(record['step']))]
+  assert [s[2:] for s in statuses[:2] + statuses[4:]] == [('finished', '6')] * 4
+  assert table[2]['high_quality'] == ''
+  # A rerun does not train the diverged point again; the results stand.
+  before = (with_bad / 'results.csv').read_text()
+  sweep.run_sweep(config, [good[0], bad, good[1]], str(with_bad), mode=mode)
+  assert 'diverged in an earlier run (at step' in capsys.readouterr().out
+  assert (with_bad / 'results.csv').read_text() == before
+
+
+@pytest.mark.slow
+def test_a_population_of_one_diverging_point_is_marked_too(tmp_path, capsys):
+  # A shard may hold one point of a vmap sweep: it trains alone (P = 1).
+  config = tiny_config('mixture', num_steps=4)
+  points = [{'optimizer.d_learning_rate': 1e6}]
+  sweep.run_sweep(config, points, str(tmp_path), mode='vmap')
+  assert ('point d_learning_rate=1e+06 diverged (' in
+          capsys.readouterr().out)
+  with open(tmp_path / 'results.csv') as f:
+    assert {row['status'] for row in csv.DictReader(f)} == {'diverged'}

@@ -23,6 +23,7 @@ import pytest
 from gan_jax import build
 from gan_jax import objectives
 from gan_jax import sweep
+from gan_jax import sweep_points
 from gan_jax.core import checkpoints
 from gan_jax.core import errors
 from gan_jax.core import identity
@@ -527,6 +528,8 @@ def without_rate(workdir):
 
 
 def test_a_signal_outside_training_interrupts_at_once():
+  # The handler to restore: SIG_IGN when the tests run in the background.
+  before = signal.getsignal(signal.SIGINT)
   with preemption.handle_signals():
     with pytest.raises(preemption.Interrupted, match='interrupted by SIGINT'):
       os.kill(os.getpid(), signal.SIGINT)
@@ -539,7 +542,7 @@ def test_a_signal_outside_training_interrupts_at_once():
       assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
       assert signal.getsignal(signal.SIGINT) == signal.SIG_DFL
   assert preemption.requested() == 0
-  assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+  assert signal.getsignal(signal.SIGINT) == before
 
 
 @pytest.mark.slow
@@ -679,7 +682,7 @@ def assert_sweeps_identical(a, b):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('mode', sweep.MODES)
+@pytest.mark.parametrize('mode', sweep_points.MODES)
 def test_a_stopped_sweep_reruns_to_the_uninterrupted_result(
     mode, tmp_path, monkeypatch):
   whole, stopped = str(tmp_path / 'whole'), str(tmp_path / 'stopped')

@@ -89,7 +89,7 @@ def test_registering_a_name_twice_fails():
 
 def test_run_metrics_on_a_mixture_matches_mode_coverage():
   run = tiny_run('mixture')
-  got = runs.run_metrics(run.objective, run.state)
+  got = runs.run_metrics(run)
   points = run.objective.sample(run.state.g_params, jax.random.PRNGKey(0),
                                 mixtures.NUM_SAMPLES)['points']
   expected = mixtures.mode_coverage(points, run.spec.modes, run.spec.mode_std)
@@ -98,9 +98,8 @@ def test_run_metrics_on_a_mixture_matches_mode_coverage():
 
 
 def test_run_metrics_is_empty_without_modes():
-  assert runs.run_metrics(tiny_run('vanilla').objective, None) == {}
-  objective = types.SimpleNamespace(spec=_spec())
-  assert runs.run_metrics(objective, None) == {}
+  assert runs.run_metrics(tiny_run('vanilla')) == {}
+  assert runs.run_metrics(types.SimpleNamespace(spec=_spec()), 'drs') == {}
 
 
 def test_format_table():

@@ -145,9 +145,12 @@ def test_mixture_run_evaluates_with_and_without_drs(tmp_path):
   assert sum(results['per_mode']) == round(results['high_quality'] * 2500)
   # Seed 0 with the protocol's 2,500 samples: the sweep's numbers.
   run = build.load_trained(workdir)
-  assert evaluation.run_metrics(run.objective, state) == {
+  run.state = state
+  assert evaluation.run_metrics(run) == {
       k: results[k] for k in ('high_quality', 'modes_covered')}
   drs = results['drs']
+  assert evaluation.run_metrics(run, 'drs') == {
+      k: drs[k] for k in ('high_quality', 'modes_covered')}
   assert 0 <= drs['modes_covered'] <= 8 and 0 < drs['acceptance_rate'] <= 1
   assert drs['num_accepted'] <= 2500
   assert results['frechet_coordinates'] >= 0
