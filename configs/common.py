@@ -131,7 +131,6 @@ def dcgan_model():
   model.latent_dim = 100           # Size of z.
   model.base_features = 64         # Feature count at full resolution.
   model.dropout_rate = 0.3         # Dropout in D's hidden layers.
-  model.g_norm = 'layer'           # G's normalization: 'layer' (over channels) or 'batch' (drawn batch's statistics).
   model.spectral_norm = False      # Spectral normalization of D's layers (Miyato et al., 2018).
   return model
 

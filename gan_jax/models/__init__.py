@@ -25,7 +25,6 @@ MODEL_RULES = {
         'latent_dim': rules.POSITIVE_INT,
         'base_features': rules.POSITIVE_INT,
         'dropout_rate': rules.Float(0.0, 1.0, open_high=True),
-        'g_norm': rules.Choice(conv.G_NORMS),
         'spectral_norm': rules.Bool(),
     },
     'resnet': {
@@ -86,6 +85,5 @@ def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0,
         spec.example_shape, base_features=model_config.base_features,
         num_classes=num_classes, dropout_rate=model_config.dropout_rate,
         aux_outputs=aux_outputs, spectral_norm=model_config.spectral_norm,
-        d_num_classes=d_classes, d_conditioning=d_conditioning,
-        g_norm=model_config.g_norm)
+        d_num_classes=d_classes, d_conditioning=d_conditioning)
   raise errors.choices_error('model', model_config.name, MODELS)

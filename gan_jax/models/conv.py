@@ -2,10 +2,9 @@
 
 Sized from the image shape: G starts at a small spatial map and doubles it with
 stride-2 transposed convolutions until it reaches the image size; D mirrors it
-with stride-2 convolutions (models.layers: matmuls on the CPU). G normalises
-over channels (LayerNorm) or by the drawn batch's statistics (mlp's
-BatchStatsNorm); D has none. Neither keeps running statistics, so the networks
-stay pure functions.
+with stride-2 convolutions (models.layers: matmuls on the CPU). Normalisation
+is LayerNorm in G and none in D, so the networks need no mutable batch
+statistics and stay pure functions.
 """
 from typing import Sequence
 
@@ -16,9 +15,6 @@ from gan_jax.models import conditioning as conditioning_lib
 from gan_jax.models import layers
 from gan_jax.models import spectral
 from gan_jax.models.mlp import aux_head
-from gan_jax.models.mlp import normalize
-
-G_NORMS = ('layer', 'batch')
 
 
 def num_upsamplings(size):
@@ -35,7 +31,6 @@ class ConvGenerator(nn.Module):
   output_shape: Sequence[int]  # (H, W, C)
   base_features: int = 64
   num_classes: int = 0
-  norm: str = 'layer'  # Before each ReLU: 'layer' (over channels) or 'batch' (batch statistics).
 
   @nn.compact
   def __call__(self, z, y=None):
@@ -45,13 +40,12 @@ class ConvGenerator(nn.Module):
     features = self.base_features * 2**max(ups - 1, 0)
     h = conditioning_lib.concat_one_hot(z, y, self.num_classes)
     h = nn.Dense(start_h * start_w * features)(h)
-    h = h.reshape((-1, start_h, start_w, features))
-    h = nn.relu(normalize(h, self.norm))
+    h = nn.relu(nn.LayerNorm()(h.reshape((-1, start_h, start_w, features))))
     for i in range(ups):
       features = self.base_features * 2**max(ups - 2 - i, 0)
       h = layers.ConvTranspose(features, (4, 4), strides=(2, 2),
                                padding='SAME')(h)
-      h = nn.relu(normalize(h, self.norm))
+      h = nn.relu(nn.LayerNorm()(h))
     return jnp.tanh(layers.Conv(channels, (3, 3), padding='SAME')(h))
 
 
@@ -98,13 +92,12 @@ class ConvDiscriminator(nn.Module):
 
 def conv_pair(output_shape, *, base_features, num_classes, dropout_rate,
               aux_outputs=0, spectral_norm=False, d_num_classes=None,
-              d_conditioning='concat', g_norm='layer'):
+              d_conditioning='concat'):
   """Builds the matched (generator, discriminator) pair for an image shape;
   D takes d_num_classes labels (default: G's) by d_conditioning."""
   if d_num_classes is None:
     d_num_classes = num_classes
-  return (ConvGenerator(tuple(output_shape), base_features, num_classes,
-                        g_norm),
+  return (ConvGenerator(tuple(output_shape), base_features, num_classes),
           ConvDiscriminator(base_features, d_num_classes, dropout_rate,
                             aux_outputs=aux_outputs,
                             spectral_norm=spectral_norm,

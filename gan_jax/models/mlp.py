@@ -33,9 +33,8 @@ class BatchStatsNorm(nn.Module):
 
   @nn.compact
   def __call__(self, h):
-    axes = tuple(range(h.ndim - 1))  # Every axis but the features'.
-    mean = jnp.mean(h, axis=axes, keepdims=True)
-    var = jnp.var(h, axis=axes, keepdims=True)
+    mean = jnp.mean(h, axis=0, keepdims=True)
+    var = jnp.var(h, axis=0, keepdims=True)
     h = (h - mean) * jax.lax.rsqrt(var + 1e-5)
     scale = self.param('scale', nn.initializers.ones, (h.shape[-1],))
     bias = self.param('bias', nn.initializers.zeros, (h.shape[-1],))

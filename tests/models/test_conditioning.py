@@ -25,8 +25,7 @@ def model_config(name, spectral_norm=False):
         dropout_rate=0.0, g_activation='relu', g_norm='none',
         spectral_norm=spectral_norm)
   return flax.core.FrozenDict(name='dcgan', latent_dim=4, base_features=4,
-                              dropout_rate=0.0, g_norm='layer',
-                              spectral_norm=spectral_norm)
+                              dropout_rate=0.0, spectral_norm=spectral_norm)
 
 
 class Config(dict):

@@ -90,26 +90,6 @@ def test_batch_norm_generator_standardizes_each_batch():
   assert layer.apply(layer.init(jax.random.PRNGKey(1), z), z).shape == (64, 2)
 
 
-def test_conv_batch_norm_generator_uses_pixels_and_batch_statistics():
-  g = conv.ConvGenerator((8, 8, 1), base_features=4, norm='batch')
-  z = jax.random.normal(jax.random.PRNGKey(0), (16, 3))
-  params = g.init(jax.random.PRNGKey(1), z)
-  assert 'BatchStatsNorm_0' in params['params']
-  # Statistics per channel over batch and pixels.
-  h = 2.0 + 3.0 * jax.random.normal(jax.random.PRNGKey(2), (16, 4, 4, 3))
-  norm = mlp.BatchStatsNorm()
-  out = norm.apply(norm.init(jax.random.PRNGKey(0), h), h)
-  np.testing.assert_allclose(out.mean(axis=(0, 1, 2)), 0.0, atol=1e-5)
-  np.testing.assert_allclose(out.std(axis=(0, 1, 2)), 1.0, atol=1e-3)
-  assert np.abs(out.mean(axis=0)).max() > 0.1  # Not per pixel.
-  # Each sample depends on its batch (unlike the default LayerNorm G).
-  assert not np.allclose(g.apply(params, z[:4]), g.apply(params, z)[:4])
-  layer = conv.ConvGenerator((8, 8, 1), base_features=4)
-  layer_params = layer.init(jax.random.PRNGKey(1), z)
-  np.testing.assert_allclose(layer.apply(layer_params, z[:4]),
-                             layer.apply(layer_params, z)[:4], atol=1e-5)
-
-
 def test_batch_norm_generator_samples_in_large_batches(monkeypatch):
   from gan_jax import objectives  # pylint: disable=g-import-not-at-top
   from gan_jax.objectives import vanilla  # pylint: disable=g-import-not-at-top
