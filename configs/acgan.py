@@ -8,12 +8,22 @@ The conditional objective with model.d_conditioning='ac' (Odena et al.,
 ac_weight, joins D's loss on real and fake digits and G's on the fakes.
 configs/cgan.py with --config.model.d_conditioning=ac trains the same run.
 
-Result: to be measured.
+Measured (docs/results.md, Conditional GAN): label accuracy 0.952 / 0.945 /
+0.960 (seeds 0-2; projection, cgan.py's default: 0.985 / 0.990 / 0.992),
+Frechet 9-10 (real vs real 4.2); about 35 s on 2 CPU cores.
+
+Real 28x28 MNIST, 10,000 steps (`:mnist` reads tfds MNIST instead):
+
+python -m experiments.run --config=configs/acgan.py:mnist5k --workdir=/tmp/acgan_mnist5k
+python -m experiments.evaluate --workdir=/tmp/acgan_mnist5k
+
+Measured: see docs/results.md, Real images.
 """
 from configs import common
 
 
-def get_config():
+def get_config(arg=None):
+  """arg: None (digits) or a real-data variant: 'mnist5k' or 'mnist'."""
   config = common.add_instance_noise(common.base_config())
   config.objective = 'conditional'  # Labels into G; D by model.d_conditioning.
   config.dataset = 'digits'         # Offline, labelled: sklearn's digits.
@@ -22,4 +32,6 @@ def get_config():
   config.model = common.mlp_model()
   common.add_conditioning(config)
   config.model.d_conditioning = 'ac'  # D(x) and a class head on its trunk.
+  if common.real_data(config, arg):  # Real 28x28 MNIST digits.
+    config.num_steps = 10000        # Training iterations on real MNIST (as cgan.py's).
   return config

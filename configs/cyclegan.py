@@ -14,7 +14,9 @@ and PatchGAN D, 3,000 steps:
 python -m experiments.run --config=configs/cyclegan.py:mnist5k --workdir=/tmp/cyclegan_mnist5k
 python -m experiments.evaluate --workdir=/tmp/cyclegan_mnist5k
 
-Not yet measured on mnist5k (docs/results.md lists the measured variants).
+Measured (seed 0, docs/results.md): label preservation 0.962 (A -> B) and
+0.958 (B -> A); 44 min on 2 busy CPU cores (load 5-6), 2.6 steps/s in its
+least loaded stretch (19 min for 3,000 steps).
 """
 from configs import common
 

@@ -14,7 +14,8 @@ Real 28x28 MNIST with the InfoGAN paper's conv D/Q (model 'dcgan'), z of 62,
 python -m experiments.run --config=configs/infogan.py:mnist5k --workdir=/tmp/infogan_mnist5k
 python -m experiments.evaluate --workdir=/tmp/infogan_mnist5k
 
-Not yet measured on mnist5k (docs/results.md lists the measured variants).
+Measured (seed 0, docs/results.md): matched code accuracy 0.27, short of the
+paper's ~0.95: the code splits the digits by style; 5.4 min on 2 CPU cores.
 """
 import ml_collections
 

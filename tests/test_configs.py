@@ -19,6 +19,7 @@ VARIANTS = {
     'vanilla': (('mnist5k', 'mnist'), 'mlp'),
     'dcgan': (('mnist5k', 'mnist'), 'dcgan'),
     'cgan': (('mnist5k', 'mnist'), 'mlp'),
+    'acgan': (('mnist5k', 'mnist'), 'mlp'),
     'infogan': (('mnist5k', 'mnist'), 'dcgan'),
     'cyclegan': (('mnist5k',), 'resnet'),
 }
