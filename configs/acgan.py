@@ -17,7 +17,8 @@ Real 28x28 MNIST, 10,000 steps (`:mnist` reads tfds MNIST instead):
 python -m experiments.run --config=configs/acgan.py:mnist5k --workdir=/tmp/acgan_mnist5k
 python -m experiments.evaluate --workdir=/tmp/acgan_mnist5k
 
-Measured: see docs/results.md, Real images.
+Measured (seed 0, docs/results.md): label accuracy 0.961 (projection 0.974),
+Frechet 32.6 (real vs real 9.4); 12.8 min on 2 busy CPU cores (load 4-6).
 """
 from configs import common
 
