@@ -41,7 +41,7 @@ def losses_at(objective, params, batch, ac_weight=1.0):
 @pytest.mark.parametrize('mode', conditioning.D_CONDITIONING)
 def test_every_mode_trains_d_and_g_on_the_labels(mode):
   objective, params, batch = setup(mode)
-  assert objective.d_reads_labels == (mode in ('concat', 'projection'))
+  assert objective.d_reads_labels == (mode in conditioning.D_LABEL_INPUTS)
   assert (objective.d_inputs()[1] is None) != objective.d_reads_labels
   d_loss, metrics, g_loss = losses_at(objective, params, batch)
   assert d_loss.shape == g_loss.shape == ()
