@@ -166,8 +166,11 @@ def disk_trial(objective, ref, root, index, size='64m'):
   """None when no tmpfs can be mounted here."""
   mount = os.path.join(root, f'disk_{index:02d}_{objective}')
   os.makedirs(mount, exist_ok=True)
-  if subprocess.run(['mount', '-t', 'tmpfs', '-o', f'size={size}', 'tmpfs',
-                     mount], capture_output=True).returncode:
+  try:
+    if subprocess.run(['mount', '-t', 'tmpfs', '-o', f'size={size}', 'tmpfs',
+                       mount], capture_output=True).returncode:
+      return None
+  except OSError:  # No mount command.
     return None
   try:
     workdir = os.path.join(mount, 'run')
