@@ -10,8 +10,10 @@ signal number (gan_jax.core.preemption). Any other exception is a bug: one
 --debug or GAN_JAX_DEBUG=1. This module imports no JAX, so a main can take a
 workdir's lock before JAX's import time (experiments.run).
 """
+import errno
 import functools
 import os
+import re
 import signal
 import sys
 
@@ -55,6 +57,20 @@ def fail(text):
   sys.exit(USER_ERROR)
 
 
+def disk_full(e):
+  """'no space left ...' for an exception that is a full disk (an OSError,
+  or orbax's and TensorStore's wrapped ENOSPC), else ''."""
+  text = str(e)
+  if not (getattr(e, 'errno', None) == errno.ENOSPC
+          or 'No space left on device' in text):
+    return ''
+  path = getattr(e, 'filename', None) or next(
+      iter(re.findall(r'"(/[^"]+)"', text)), None)
+  where = f' writing {path}' if path else ''
+  return (f'no space left on the disk{where}; free some and rerun the same '
+          'command to resume from the newest checkpoint')
+
+
 def stop(reason, signum):
   """Prints why the command stopped (one line) and exits 128 + signum."""
   text = str(reason) or f'interrupted by {preemption.signal_name(signum)}'
@@ -86,6 +102,8 @@ def main_with_user_errors(main):
     except Exception as e:  # pylint: disable=broad-except
       if debugging():
         raise
+      if disk_full(e):
+        fail(disk_full(e))
       print(f'error: internal error: {describe_exception(e)} (a bug; rerun '
             'with --debug for the traceback)', file=sys.stderr, flush=True)
       sys.exit(INTERNAL_ERROR)

@@ -2,15 +2,18 @@
 
 python -m experiments.fault_injection --workdir=DIR [--kill_trials=24]
     [--objectives=vanilla,cgan,infogan,cyclegan] [--corruptions=truncate,bitflip,delete]
-    [--lock_trials=4] [--seed=0] [--report=DIR/report.json]
+    [--lock_trials=4] [--signal_trials=8] [--sweep_trials=6]
+    [--config_trials=4] [--disk_trials=2] [--seed=0] [--report=DIR/report.json]
 
 Each trial runs `python -m experiments.run` on a tiny config (a checkpoint
 every 2 steps) and compares the end state leaf by leaf with an uninterrupted
-run; see gan_jax/research/fault_injection.py. About 15 minutes on 2 CPU
+run; see gan_jax/research/fault_injection.py and workdir_faults.py (SIGTERM
+and SIGINT, sweeps in both modes, a deleted config.json, a full tmpfs). About 15 minutes on 2 CPU
 cores; not part of the test suite. Exits 1 if any trial failed.
 """
 import json
 import os
+import random
 import sys
 
 from absl import flags
@@ -29,6 +32,15 @@ _CORRUPTIONS = flags.DEFINE_list(
     'Damage done to a file of the newest checkpoint, one trial per objective.')
 _LOCK_TRIALS = flags.DEFINE_integer(
     'lock_trials', 4, 'Trials of a second process on a busy workdir.')
+_SIGNAL_TRIALS = flags.DEFINE_integer(
+    'signal_trials', 8, 'SIGTERM/SIGINT trials of experiments.run.')
+_SWEEP_TRIALS = flags.DEFINE_integer(
+    'sweep_trials', 6, 'SIGTERM/SIGINT/kill -9 trials of experiments.sweep, '
+    'alternating sequential and vmap.')
+_CONFIG_TRIALS = flags.DEFINE_integer(
+    'config_trials', 4, 'Trials of a deleted config.json.')
+_DISK_TRIALS = flags.DEFINE_integer(
+    'disk_trials', 2, 'Trials of a full disk (a small tmpfs; needs root).')
 _SEED = flags.DEFINE_integer('seed', 0, 'Seed of the kill times and damage.')
 _REPORT = flags.DEFINE_string(
     'report', None, 'JSON report path (default: WORKDIR/report.json).')
@@ -48,11 +60,23 @@ def main(argv):
   if bad:
     raise errors.choices_error('corruption', bad[0],
                                ('truncate', 'bitflip', 'delete'))
+  from gan_jax.research import workdir_faults  # pylint: disable=g-import-not-at-top
+  say = lambda text: print(text, flush=True)
   report = fault_injection.run_all(
       os.path.abspath(_WORKDIR.value), objectives=_OBJECTIVES.value,
       kill_trials=_KILL_TRIALS.value, corruptions=_CORRUPTIONS.value,
-      lock_trials=_LOCK_TRIALS.value, seed=_SEED.value,
-      say=lambda text: print(text, flush=True))
+      lock_trials=_LOCK_TRIALS.value, seed=_SEED.value, say=say)
+  more = workdir_faults.run_more(
+      os.path.abspath(_WORKDIR.value), report.pop('references'),
+      objectives=_OBJECTIVES.value, signal_trials=_SIGNAL_TRIALS.value,
+      sweep_trials=_SWEEP_TRIALS.value, config_trials=_CONFIG_TRIALS.value,
+      disk_trials=_DISK_TRIALS.value, rng=random.Random(_SEED.value + 1),
+      say=say)
+  report.update(more)
+  for kind, results in more.items():
+    report['summary'][kind] = {
+        'trials': len(results),
+        'survived': sum(r['identical'] for r in results)}
   path = _REPORT.value or os.path.join(_WORKDIR.value, 'report.json')
   atomic.write_json(path, report, indent=1)
   print(json.dumps(report['summary']))

@@ -386,4 +386,5 @@ def run_all(root, *, objectives, kill_trials, corruptions, lock_trials,
       bool(k['writing_at_kill']) for r in report['kill'] for k in r['kills'])
   report['summary']['lock_max_seconds'] = max(
       (r['second_seconds'] for r in report['lock']), default=None)
+  report['references'] = refs  # Popped by the caller: not JSON.
   return report
