@@ -487,6 +487,7 @@ def test_sharded_population_matches_sequential_sweep(tmp_path):
     assert json.loads(line.partition(' ')[2]) == {
         'mesh': mesh, 'spec': ['population'],
         'members_per_device': [per_device]}
+    assert 'from step 2 to 4' in out  # The resume.
     # The diverging member was frozen and marked, in a sharded population.
     assert os.path.exists(tmp_path / f'{devices}_{rows}' /
                           'seed=1,d_learning_rate=1e+06' / 'diverged.json')
@@ -510,3 +511,14 @@ def test_bad_population_devices_is_one_line(rows, mode, message, tmp_path):
                     str(tmp_path), mode=mode, population_devices=rows)
   assert '\n' not in str(e.value)
   assert not os.path.exists(tmp_path / 'seed=0')
+
+
+def test_sweep_command_passes_population_devices(tmp_path):
+  code, out = finish(run_python(sweep_command(
+      tmp_path / 'sweep', "--sweep=seed=0,1", '--mode=vmap',
+      '--population_devices=3')))
+  assert code == 2, out
+  assert out.strip().splitlines()[-1] == (
+      'error: --population_devices=3 must divide both the 1 devices and the '
+      'population of 2; valid: 1')
+  assert not (tmp_path / 'sweep' / 'seed=0' / 'checkpoints').exists()
