@@ -45,6 +45,10 @@ _SWEEP = flags.DEFINE_string(
 _MODE = flags.DEFINE_enum('mode', 'sequential', sweep_points.MODES,
                           'vmap: one population, one compile; sequential: '
                           'one run after another.')
+_POPULATION_DEVICES = flags.DEFINE_integer(
+    'population_devices', None, '--mode=vmap: devices the members are split '
+    'over (each member\'s batch over the rest); must divide P and the '
+    'device count (default: the most that do).')
 _METRIC = flags.DEFINE_string(
     'metric', None, 'Final metric to plot (default: high_quality on 2D data, '
     'else g_loss).')
@@ -85,7 +89,8 @@ def load_sweep(path):
 
 def check_collect_flags():
   """--collect trains nothing: flags that only shape training go without."""
-  given = [f'--{name}' for name in ('shard', 'mode', 'apply_config_changes')
+  given = [f'--{name}' for name in ('shard', 'mode', 'apply_config_changes',
+                                            'population_devices')
            if flags.FLAGS[name].present]
   if _COLLECT.value and given:
     raise errors.ConfigError(
@@ -121,7 +126,8 @@ def main(argv):
     else:
       sweep.run_sweep(config, points, workdir, mode=_MODE.value,
                       metric=_METRIC.value, apply_config_changes=_APPLY.value,
-                      shard=shard)
+                      shard=shard,
+                      population_devices=_POPULATION_DEVICES.value)
   if shard is not None:
     print(f'shard {_SHARD.value}: trained {len(mine)} of {len(names)} points '
           f'({", ".join(mine) or "none"}); when every shard is done: '

@@ -154,13 +154,15 @@ def read_rows(expanded, workdir):
 
 
 def run_sweep(config, points, workdir, *, mode='sequential', metric=None,
-              apply_config_changes=False, shard=None):
+              apply_config_changes=False, shard=None, population_devices=None):
   """Trains the sweep points into workdir/<name>; writes results.csv and a
   plot. Returns the result rows (see `read_rows`). With `shard` (i, n) it
   trains only the points of shard i of n (sweep_points.in_shard), writes no
   results and returns []: `collect` writes them once every shard is done.
   A point whose workdir holds another config stops the sweep before
   training unless `apply_config_changes` (gan_jax.core.identity).
+  `population_devices` (vmap only): devices on the population axis
+  (gan_jax.core.parallel.population_devices; None: the most that divide P).
   """
   if mode not in sweep_points.MODES:
     raise errors.choices_error('mode', mode, sweep_points.MODES)
@@ -175,10 +177,18 @@ def run_sweep(config, points, workdir, *, mode='sequential', metric=None,
   mine = [p for p in expanded
           if (shard is None or sweep_points.in_shard(p[0], shard))
           and not diverged_before(workdir, p[0])]
+  if population_devices is not None:
+    if mode != 'vmap':
+      raise errors.ConfigError(
+          f'--population_devices splits a --mode=vmap population over the '
+          f'devices; drop it with --mode={mode}')
+    parallel.population_devices(len(mine), mesh.devices.size,
+                                population_devices)
   runs = [build.build_run(point, mesh=mesh) for _, _, point in mine]
   workdirs = [os.path.join(workdir, name) for name, _, _ in mine]
   if mode == 'vmap' and len(runs) > 1:
     loop.train(runs, workdirs, mesh=mesh,
+               population_devices=population_devices,
                apply_config_changes=apply_config_changes)
   else:  # One at a time (a shard's one point too): P = 1 stops on NaN.
     for (name, _, _), run, w in zip(mine, runs, workdirs):

@@ -8,7 +8,8 @@ and `run.write_sample_grid`; the engine imports no data, model, loss or
 objective module. P = 1 runs the jitted, scanned chunk of
 `step.make_train_chunk`; P > 1 stacks the members' states on a leading axis
 and runs one jitted `vmap` of the same chunk, so one program trains the
-whole population. Members may differ only in values
+whole population, its members split over the devices' 'population' axis
+(gan_jax.core.parallel.population_mesh). Members may differ only in values
 the state carries (seed, k, learning rates, `hparams`). Outputs go through
 `outputs.RunOutputs` (metrics, sample grids, checkpoints) at the step
 boundaries the configs ask for; `workdirs=None` trains in memory.
@@ -82,7 +83,7 @@ class Population:
   """P runs as one program: the first run's objective and optimizers are the
   code, every member's params, optimizer states and hparams are data."""
 
-  def __init__(self, runs, mesh):
+  def __init__(self, runs, mesh, population_devices=None):
     self.runs, self.mesh = runs, mesh
     self.size = len(runs)
     self.k_max = max(r.config.d_steps for r in runs)
@@ -99,13 +100,19 @@ class Population:
       self.chunk = step_lib.make_train_chunk(objective, mesh=mesh)
       self.data = parallel.replicate(datasets[0].train, mesh)
     else:
+      # Members split over the 'population' rows of the devices, each
+      # member's batch over its row's 'data' devices.
+      rows = parallel.population_devices(self.size, mesh.devices.size,
+                                         population_devices)
+      self.mesh = mesh = parallel.population_mesh(mesh, rows)
       data = datasets[0].train if self.shared_data else stack(
           [d.train for d in datasets])
       self.data = parallel.replicate(data, mesh)
       self.chunk = jax.jit(
           jax.vmap(guarded(step_lib.make_chunk_fn(objective, mesh=mesh)),
-                   in_axes=(0, None if self.shared_data else 0, 0, 0)),
-          donate_argnums=(0,), out_shardings=parallel.replicated(mesh))
+                   in_axes=(0, None if self.shared_data else 0, 0, 0),
+                   spmd_axis_name=parallel.POPULATION_AXIS),
+          donate_argnums=(0,), out_shardings=parallel.member_sharded(mesh))
 
   def place(self, states):
     """Member states -> the device value the chunk takes."""
@@ -126,7 +133,7 @@ class Population:
       raise errors.ConfigError(
           'the sweep points build states of different shapes; use '
           '--mode=sequential')
-    return parallel.replicate(stack(stacked), self.mesh)
+    return parallel.shard_members(stack(stacked), self.mesh)
 
   def advance(self, value, step, length):
     """Trains one chunk: (new value, host metrics, the members that turned
@@ -136,7 +143,8 @@ class Population:
       value, metrics = self.chunk(value, self.data, indices)
       return value, parallel.to_host(metrics), []
     value, metrics, ok = self.chunk(
-        value, self.data, indices, parallel.replicate(self.alive, self.mesh))
+        value, self.data, indices,
+        parallel.shard_members(self.alive, self.mesh))
     ok = parallel.to_host(ok)
     frozen = [i for i in range(self.size) if self.alive[i] and not ok[i]]
     self.alive = self.alive & ok
@@ -169,15 +177,18 @@ class Population:
     return parallel.shard_indices(indices, self.mesh)
 
 
-def train(runs, workdirs=None, *, mesh=None, snapshot_steps=(),
-          on_snapshot=None, verbose=True, apply_config_changes=False):
+def train(runs, workdirs=None, *, mesh=None, population_devices=None,
+          snapshot_steps=(), on_snapshot=None, verbose=True,
+          apply_config_changes=False):
   """Trains `runs` (gan_jax.build.Run, P >= 1) side by side to
   runs[0].config.num_steps.
 
   With `workdirs` (one per run) each member writes and resumes a complete
   run directory; without, training is in memory. `on_snapshot(step, states)`
   is called at every step in `snapshot_steps` (0 included) with the member
-  states. Returns the final member states. A workdir is locked for the
+  states. P > 1 members split over `population_devices` rows of the mesh
+  (parallel.population_devices; None: the most that divide P). Returns the
+  final member states. A workdir is locked for the
   run, its config must match its config.json unless `apply_config_changes`
   (gan_jax.core.identity), and training stops before a NaN or inf in the
   losses, parameters or optimizer states reaches a checkpoint. With
@@ -195,7 +206,7 @@ def train(runs, workdirs=None, *, mesh=None, snapshot_steps=(),
     # A run that writes a workdir stops cleanly on SIGTERM/SIGINT.
     with preemption.stoppable(enabled=outs is not None):
       return train_population(runs, outs, mesh, config, snapshot_steps,
-                              on_snapshot)
+                              on_snapshot, population_devices)
   finally:
     if outs is not None:
       outs.close()
@@ -211,11 +222,12 @@ def stop_requested():
   return signum
 
 
-def train_population(runs, outs, mesh, config, snapshot_steps, on_snapshot):
+def train_population(runs, outs, mesh, config, snapshot_steps, on_snapshot,
+                     population_devices):
   """`train` once the outputs are open: restore, then chunk after chunk to
   num_steps, or to the chunk end after a stop request (preemption.Stopped,
   raised once a checkpoint at that step is saved)."""
-  population = Population(runs, mesh)
+  population = Population(runs, mesh, population_devices)
   states = [r.state for r in runs]
   if len(runs) == 1:
     # Placed before restoring, so the checkpoint is read into the same

@@ -7,6 +7,11 @@ gathers its share of the global batch from its own copy of the data and XLA
 inserts the gradient all-reduce (no pmap). Across hosts every process runs
 the same program after `jax.distributed.initialize`, places only its own
 devices' shards, and process 0 alone writes logs and samples.
+
+A population (P > 1 members, gan_jax.core.loop.Population) trains on a 2D
+mesh 'population' x 'data' of the same devices: each member lives whole on
+one row of devices (P / rows members per row) and its batch is sharded over
+that row's 'data' devices. P must divide by the rows (population_devices).
 """
 import contextlib
 import os
@@ -20,6 +25,7 @@ import numpy as np
 from gan_jax.core import errors
 
 DATA_AXIS = 'data'
+POPULATION_AXIS = 'population'
 
 # The mesh of the step being traced (set by the trainer), for shard_batch.
 _STEP_MESH = []
@@ -76,8 +82,36 @@ def make_mesh(devices=None):
   return Mesh(np.asarray(devices), (DATA_AXIS,))
 
 
+def population_devices(population, num_devices, requested=None):
+  """Devices on the population axis: `requested` (None: the most that
+  divide both P and the device count); one line when it cannot be used."""
+  if requested is None:
+    return max(d for d in range(1, num_devices + 1)
+               if not num_devices % d and not population % d)
+  if requested < 1 or num_devices % requested or population % requested:
+    valid = [d for d in range(1, num_devices + 1)
+             if not num_devices % d and not population % d]
+    raise errors.ConfigError(
+        f'--population_devices={requested} must divide both the {num_devices}'
+        f' devices and the population of {population}; valid: '
+        f'{", ".join(map(str, valid))}')
+  return requested
+
+
+def population_mesh(mesh, rows):
+  """The devices of `mesh` as a 2D mesh: `rows` on 'population', the rest
+  on 'data'."""
+  return Mesh(np.asarray(mesh.devices).reshape(rows, -1),
+              (POPULATION_AXIS, DATA_AXIS))
+
+
+def data_size(mesh):
+  """Devices one batch is sharded over."""
+  return mesh.shape[DATA_AXIS]
+
+
 def check_batch_divides(batch_size, mesh):
-  num = mesh.devices.size
+  num = data_size(mesh)
   if batch_size % num:
     valid = ', '.join(str(m * num) for m in range(1, 4))
     raise errors.ConfigError(
@@ -111,7 +145,7 @@ def shard_batch(x):
   if not _STEP_MESH or not hasattr(x, 'shape') or not x.ndim:
     return x
   mesh = _STEP_MESH[-1]
-  if mesh.devices.size == 1 or x.shape[0] % mesh.devices.size:
+  if data_size(mesh) == 1 or x.shape[0] % data_size(mesh):
     return x
   return jax.lax.with_sharding_constraint(x, batch_sharded(mesh, x.ndim, 0))
 
@@ -125,6 +159,16 @@ def batch_sharded(mesh, ndim, axis):
   spec = [None] * ndim
   spec[axis] = DATA_AXIS
   return NamedSharding(mesh, P(*spec))
+
+
+def member_sharded(mesh):
+  """Leading (member) axis over 'population', the rest replicated."""
+  return NamedSharding(mesh, P(POPULATION_AXIS))
+
+
+def shard_members(tree, mesh):
+  """Stacked host values with each member placed on its 'population' row."""
+  return jax.tree.map(lambda x: place(x, member_sharded(mesh)), tree)
 
 
 def place(array, sharding):
@@ -146,18 +190,30 @@ def replicate(tree, mesh):
 
 def shard_indices(indices, mesh, axis=-1):
   """Minibatch indices {field: (..., batch)} sharded over 'data' on the batch
-  axis: each device gathers only its slice of the global batch."""
-  return {f: place(idx, batch_sharded(mesh, idx.ndim, axis % idx.ndim))
-          for f, idx in indices.items()}
+  axis: each device gathers only its slice of the global batch. On a
+  population mesh, stacked (member, ..., batch) indices: members over
+  'population' too."""
+
+  def sharding(ndim):
+    spec = list(batch_sharded(mesh, ndim, axis % ndim).spec)
+    if POPULATION_AXIS in mesh.axis_names:
+      spec[0] = POPULATION_AXIS
+    return NamedSharding(mesh, P(*spec))
+
+  return {f: place(idx, sharding(idx.ndim)) for f, idx in indices.items()}
 
 
 def to_host(tree):
-  """numpy copies of replicated global arrays, read from a local device (no
-  cross-host traffic; each process has a full copy)."""
+  """numpy copies of global arrays: a replicated one read from a local device
+  (no cross-host traffic), a population-sharded one gathered from every
+  process."""
 
   def get(x):
     if isinstance(x, jax.Array) and not x.is_fully_addressable:
-      return np.asarray(x.addressable_data(0))
+      if x.sharding.is_fully_replicated:
+        return np.asarray(x.addressable_data(0))
+      from jax.experimental import multihost_utils  # pylint: disable=g-import-not-at-top
+      return np.asarray(multihost_utils.process_allgather(x, tiled=True))
     return np.asarray(x)
 
   return jax.tree.map(get, tree)

@@ -427,3 +427,98 @@ def test_a_population_of_one_diverging_point_is_marked_too(tmp_path, capsys):
           capsys.readouterr().out)
   with open(tmp_path / 'results.csv') as f:
     assert {row['status'] for row in csv.DictReader(f)} == {'diverged'}
+
+
+# ----------------------------------------------------------------------------
+# Population sharding: members split over the 'population' mesh axis.
+
+POPULATION_SCRIPT = """
+import json, os, shutil, sys
+import jax
+from gan_jax import build, sweep
+from gan_jax.core import loop, parallel
+from tests.conftest import tiny_config
+root, rows = sys.argv[1], (None if sys.argv[2] == 'auto' else int(sys.argv[2]))
+config = tiny_config('mixture', checkpoint_every=2)
+points = json.loads(sys.argv[3])
+sweep.run_sweep(config, points, root, mode='vmap', population_devices=rows)
+# Resume from the checkpoints the sharded population saved at step 2 (the
+# diverged member is skipped: P = 3 now, so the default split).
+for name, _, _ in sweep.expand(config, points):
+  shutil.rmtree(os.path.join(root, name, 'checkpoints', '4'),
+                ignore_errors=True)
+sweep.run_sweep(config, points, root, mode='vmap')
+runs = [build.build_run(p) for _, _, p in sweep.expand(config, points)]
+population = loop.Population(runs, parallel.make_mesh(), rows)
+value = population.place([r.state for r in runs])
+leaf = jax.tree.leaves(value.d_params)[0]
+print('SHARDING', json.dumps({
+    'mesh': dict(population.mesh.shape), 'spec': list(leaf.sharding.spec),
+    'members_per_device': sorted({s.data.shape[0]
+                                  for s in leaf.addressable_shards})}))
+"""
+
+POPULATION_POINTS = [{'seed': 0}, {'seed': 1, 'optimizer.d_learning_rate': 1e6},
+                     {'seed': 2}, {'seed': 3}]
+
+
+@pytest.mark.slow
+def test_sharded_population_matches_sequential_sweep(tmp_path):
+  cases = {(2, 'auto'): ({'population': 2, 'data': 1}, 2),
+           (4, 'auto'): ({'population': 4, 'data': 1}, 1),
+           (4, '2'): ({'population': 2, 'data': 2}, 2)}
+  procs = {}
+  for devices, rows in cases:
+    procs[devices, rows] = run_python(
+        ['-c', POPULATION_SCRIPT, str(tmp_path / f'{devices}_{rows}'), rows,
+         json.dumps(POPULATION_POINTS)],
+        {'XLA_FLAGS': f'--xla_force_host_platform_device_count={devices}',
+         'JAX_PLATFORMS': 'cpu'})
+  config = tiny_config('mixture')
+  one = str(tmp_path / 'one')
+  sweep.run_sweep(config, POPULATION_POINTS, one, mode='vmap',
+                  population_devices=1)
+  good = [p for p in POPULATION_POINTS if 'optimizer.d_learning_rate' not in p]
+  sweep.run_sweep(config, good, str(tmp_path / 'seq'), mode='sequential')
+  for (devices, rows), (mesh, per_device) in cases.items():
+    code, out = finish(procs[devices, rows])
+    assert code == 0, out
+    line = [l for l in out.splitlines() if l.startswith('SHARDING ')][-1]
+    assert json.loads(line.partition(' ')[2]) == {
+        'mesh': mesh, 'spec': ['population'],
+        'members_per_device': [per_device]}
+    assert 'from step 2 to 4' in out  # The resume.
+    # The diverging member was frozen and marked, in a sharded population.
+    assert os.path.exists(tmp_path / f'{devices}_{rows}' /
+                          'seed=1,d_learning_rate=1e+06' / 'diverged.json')
+  for name, _, _ in sweep.expand(config, good):
+    seq = build.load_trained(str(tmp_path / 'seq' / name)).state
+    for root in [one] + [str(tmp_path / f'{d}_{r}') for d, r in cases]:
+      pop = build.load_trained(os.path.join(root, name)).state
+      assert int(pop.step) == 4
+      assert_params_close(pop, seq)
+
+
+@pytest.mark.parametrize('rows, mode, message', [
+    (3, 'vmap', '--population_devices=3 must divide both the 1 devices and '
+     'the population of 2; valid: 1'),
+    (0, 'vmap', '--population_devices=0 must divide'),
+    (1, 'sequential', '--population_devices splits a --mode=vmap population '
+     'over the devices; drop it with --mode=sequential')])
+def test_bad_population_devices_is_one_line(rows, mode, message, tmp_path):
+  with pytest.raises(errors.ConfigError, match=message) as e:
+    sweep.run_sweep(tiny_config('mixture'), [{'seed': 0}, {'seed': 1}],
+                    str(tmp_path), mode=mode, population_devices=rows)
+  assert '\n' not in str(e.value)
+  assert not os.path.exists(tmp_path / 'seed=0')
+
+
+def test_sweep_command_passes_population_devices(tmp_path):
+  code, out = finish(run_python(sweep_command(
+      tmp_path / 'sweep', "--sweep=seed=0,1", '--mode=vmap',
+      '--population_devices=3')))
+  assert code == 2, out
+  assert out.strip().splitlines()[-1] == (
+      'error: --population_devices=3 must divide both the 1 devices and the '
+      'population of 2; valid: 1')
+  assert not (tmp_path / 'sweep' / 'seed=0' / 'checkpoints').exists()
