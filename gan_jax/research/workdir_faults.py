@@ -32,14 +32,9 @@ STOP_LINE = re.compile(r'stopped at step (\d+) by (SIGTERM|SIGINT); rerun the '
                        r'same command to resume')
 
 
-def signal_trial(objective, ref, root, signum, index, rng):
-  workdir = os.path.join(root, f'signal_{index:02d}_{objective}')
-  shutil.rmtree(workdir, ignore_errors=True)
-  argv = fi.command(objective, workdir)
-  process = fi.Process(argv)
-  start = process.when('Training')
-  wait = rng.uniform(0, ref.train_seconds / 2)
-  time.sleep(max(0.0, start + wait - (time.perf_counter() - process.started)))
+def signal_and_wait(process, signum):
+  """Sends `signum` if the process still runs; (exit code, stderr, problem):
+  a clean exit (the run ended first) or a wrong exit code is a problem."""
   if process.popen.poll() is None:
     process.popen.send_signal(signum)
   code = process.wait()
@@ -49,7 +44,21 @@ def signal_trial(objective, ref, root, signum, index, rng):
     problem = 'ended before the signal'  # Counted as a failed trial.
   elif code != 128 + signum:
     problem = f'exit {code}, stderr {err[-300:]!r}'
-  elif not STOP_LINE.fullmatch(err.strip()):
+  return code, err, problem
+
+
+def signal_trial(objective, ref, root, signum, index, rng):
+  workdir = os.path.join(root, f'signal_{index:02d}_{objective}')
+  shutil.rmtree(workdir, ignore_errors=True)
+  argv = fi.command(objective, workdir)
+  process = fi.Process(argv)
+  start = process.when('Training')
+  wait = rng.uniform(0, ref.train_seconds / 2)
+  time.sleep(max(0.0, start + wait - (time.perf_counter() - process.started)))
+  code, err, problem = signal_and_wait(process, signum)
+  if problem:
+    pass
+  elif not STOP_LINE.fullmatch(err.strip()):  # One line, no traceback.
     problem = f'stderr is not the one stop line: {err[-300:]!r}'
   elif os.path.exists(os.path.join(workdir, '.lock')):
     problem = 'lock left behind'
@@ -113,16 +122,8 @@ def sweep_trial(mode, signum, ref, root, index, rng):
   while process.popen.poll() is None and saved_steps(workdir) < target:
     time.sleep(0.005)
   seen = saved_steps(workdir)
-  if process.popen.poll() is None:
-    process.popen.send_signal(signum)
-  code = process.wait()
-  _, err = process.text()
-  problem = ''
-  if code == 0:
-    problem = 'ended before the signal'
-  elif code != 128 + signum:
-    problem = f'exit {code}, stderr {err[-300:]!r}'
-  elif signum != signal.SIGKILL and 'Traceback' in err:
+  code, err, problem = signal_and_wait(process, signum)
+  if not problem and signum != signal.SIGKILL and 'Traceback' in err:
     problem = f'traceback: {err[-300:]!r}'
   if not problem:
     fi.run_to_end(argv)
