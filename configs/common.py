@@ -100,8 +100,11 @@ def add_instance_noise(config):
 
 
 def add_conditioning(config):
-  """Fields of objective 'conditional': how D uses the label (its model
-  block must be 'mlp' or 'dcgan'; G appends one_hot(y) to z)."""
+  """Fields of objective 'conditional': how G and D use the label (its model
+  block must be 'mlp' or 'dcgan')."""
+  # 'concat' (one_hot(y) appended to z) or 'cond_norm' (per-class scale and
+  # shift in G's normalisation layers; the mlp family needs g_norm).
+  config.model.g_conditioning = 'concat'
   # 'concat' (D(x | y)), 'projection' (+ <embed(y), phi(x)>), 'ac' (a class
   # head on D, AC-GAN) or 'none' (D ignores y): gan_jax/models/conditioning.py.
   config.model.d_conditioning = 'concat'

@@ -32,6 +32,7 @@ import orbax.checkpoint as ocp
 
 from gan_jax.core import atomic
 from gan_jax.core import errors
+from gan_jax.core import identity
 
 DIGESTS = 'checkpoint_digests'
 UNREADABLE = 'checkpoints_unreadable'
@@ -369,7 +370,7 @@ def recorded_config(workdir):
       continue  # Unreadable: a kill mid-write, or older checkpoints.
     config = (found or {}).get('config')
     if isinstance(config, dict):
-      return step, config
+      return step, identity.with_added_fields(config)
   return None
 
 

@@ -53,6 +53,31 @@ SAMPLING_BLOCKS = ('rejection.',)
 def is_free(field):
   return field in FREE_FIELDS or field.startswith(SAMPLING_BLOCKS)
 
+# Config fields added after workdirs were written without them: (objective,
+# field, the value that reproduces what those runs did). A config read from
+# a workdir (config.json or a checkpoint's record) gets them filled in, so
+# old runs still sample, evaluate and resume.
+ADDED_FIELDS = (
+    ('conditional', 'model.d_conditioning', 'concat'),
+    ('conditional', 'ac_weight', 1.0),
+    ('conditional', 'model.g_conditioning', 'concat'),
+)
+
+
+def with_added_fields(config):
+  """`config` (a nested dict read from a workdir), ADDED_FIELDS filled in
+  where its objective has them and it lacks them. Changes it in place."""
+  for objective, field, value in ADDED_FIELDS:
+    if config.get('objective') != objective:
+      continue
+    *blocks, name = field.split('.')
+    node = config
+    for block in blocks:
+      node = node.get(block) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+      node.setdefault(name, value)
+  return config
+
 ABSENT = '(absent)'
 
 
@@ -83,7 +108,7 @@ def read_description(workdir):
     if not isinstance(value, dict):
       raise ValueError(f'it holds a JSON {type(value).__name__}, not an '
                        'object')
-    return value
+    return with_added_fields(value)
   except (OSError, ValueError) as e:
     detail = ' '.join(str(e).split()) or type(e).__name__
     raise errors.CheckpointError(

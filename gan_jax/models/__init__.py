@@ -37,9 +37,10 @@ MODEL_RULES = {
 }
 
 
-# How a conditional run's D uses the label (config.model.d_conditioning of
-# objective 'conditional', for the 'mlp' and 'dcgan' families).
+# How a conditional run's G and D use the label (config.model.g_conditioning
+# and d_conditioning of objective 'conditional', families 'mlp' and 'dcgan').
 CONDITIONING_RULES = {
+    'g_conditioning': rules.Choice(conditioning.G_CONDITIONING),
     'd_conditioning': rules.Choice(conditioning.D_CONDITIONING),
 }
 
@@ -52,24 +53,31 @@ def config_rules(model_config):
 
 
 def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0,
-               d_conditioning='concat'):
+               g_conditioning='concat', d_conditioning='concat'):
   """(generator, discriminator) for `model_config.name` and the data's shape.
 
-  With num_classes > 0, G takes labels (concatenated to z) and D uses them
-  as `d_conditioning` says (models/conditioning.py): 'concat' and
-  'projection' give D the labels as an input, 'ac' and 'none' do not.
+  With num_classes > 0, G takes labels as `g_conditioning` says ('concat'
+  to z, or 'cond_norm': per-class scale and shift in its normalisation
+  layers) and D as `d_conditioning` says (models/conditioning.py): 'concat'
+  and 'projection' give D the labels as an input, 'ac' and 'none' do not.
   With aux_outputs > 0, D returns (logits, aux): a second head of that many
   outputs on D's trunk (InfoGAN's Q network, AC-GAN's class logits).
   """
   d_classes = (num_classes if d_conditioning in conditioning.D_LABEL_INPUTS
                else 0)
   if model_config.name == 'mlp':
+    if (num_classes and g_conditioning == 'cond_norm'
+        and model_config.g_norm == 'none'):
+      raise errors.ConfigError(
+          "model.g_conditioning='cond_norm' scales G's normalisation layers, "
+          "and model.g_norm is 'none'; set model.g_norm to 'batch' or 'layer'")
     return (mlp.MLPGenerator(
         output_shape=spec.example_shape,
         widths=tuple(model_config.g_widths),
         num_classes=num_classes,
         output_activation='tanh' if spec.kind == 'image' else 'linear',
-        activation=model_config.g_activation, norm=model_config.g_norm),
+        activation=model_config.g_activation, norm=model_config.g_norm,
+        conditioning=g_conditioning),
             mlp.MLPDiscriminator(
                 widths=tuple(model_config.d_widths),
                 dropout_rate=model_config.dropout_rate,
@@ -85,5 +93,6 @@ def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0,
         spec.example_shape, base_features=model_config.base_features,
         num_classes=num_classes, dropout_rate=model_config.dropout_rate,
         aux_outputs=aux_outputs, spectral_norm=model_config.spectral_norm,
-        d_num_classes=d_classes, d_conditioning=d_conditioning)
+        d_num_classes=d_classes, d_conditioning=d_conditioning,
+        g_conditioning=g_conditioning)
   raise errors.choices_error('model', model_config.name, MODELS)

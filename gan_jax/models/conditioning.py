@@ -1,6 +1,15 @@
 """How the networks take a label y (objective 'conditional').
 
-G appends one_hot(y) to z. D uses y as `model.d_conditioning` says:
+G uses y as `model.g_conditioning` says:
+
+- 'concat': one_hot(y) appended to z (Mirza and Osindero, 2014);
+- 'cond_norm': conditional normalisation (de Vries et al., 2017; Dumoulin
+  et al., 2017): G's input is z alone, and every normalisation layer of G
+  scales and shifts its normalised features by per-class vectors,
+  h * (1 + gamma[y]) + beta[y] (gamma, beta start at zero). Projection
+  discriminators are paired with it in Miyato and Koyama (2018).
+
+D uses y as `model.d_conditioning` says:
 
 - 'concat': one_hot(y) appended to D's input (Mirza and Osindero, 2014): to
   the flattened input of the MLP D, as constant feature maps beside the
@@ -18,6 +27,7 @@ import jax.numpy as jnp
 
 from gan_jax.models import spectral
 
+G_CONDITIONING = ('concat', 'cond_norm')
 D_CONDITIONING = ('concat', 'projection', 'ac', 'none')
 
 # The modes in which D takes y as an input (the others build an
@@ -68,3 +78,20 @@ class Projection(nn.Module):
       embedding = spectral.normalized_kernel(self, embedding,
                                              update_stats=update_stats)
     return jnp.sum(jnp.take(embedding, y, axis=0) * h, axis=-1)
+
+
+class ClassAffine(nn.Module):
+  """h * (1 + gamma[y]) + beta[y] on the last axis of normalised features h
+  (batch, ..., features): conditional normalisation's per-class affine."""
+  num_classes: int
+
+  @nn.compact
+  def __call__(self, h, y):
+    require_labels(y)
+    shape = (self.num_classes, h.shape[-1])
+    gamma = self.param('gamma', nn.initializers.zeros, shape)
+    beta = self.param('beta', nn.initializers.zeros, shape)
+    # (batch, 1, ..., 1, features): broadcast over the spatial axes.
+    expand = (slice(None),) + (None,) * (h.ndim - 2)
+    return (h * (1 + jnp.take(gamma, y, axis=0)[expand])
+            + jnp.take(beta, y, axis=0)[expand])

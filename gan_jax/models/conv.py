@@ -31,6 +31,7 @@ class ConvGenerator(nn.Module):
   output_shape: Sequence[int]  # (H, W, C)
   base_features: int = 64
   num_classes: int = 0
+  conditioning: str = 'concat'  # How y enters: 'concat' (to z) or 'cond_norm'.
 
   @nn.compact
   def __call__(self, z, y=None):
@@ -38,14 +39,23 @@ class ConvGenerator(nn.Module):
     ups = num_upsamplings(min(height, width))
     start_h, start_w = height // 2**ups, width // 2**ups
     features = self.base_features * 2**max(ups - 1, 0)
-    h = conditioning_lib.concat_one_hot(z, y, self.num_classes)
+    class_norm = bool(self.num_classes) and self.conditioning == 'cond_norm'
+
+    def norm_relu(h):
+      if not class_norm:
+        return nn.relu(nn.LayerNorm()(h))
+      h = nn.LayerNorm(use_scale=False, use_bias=False)(h)
+      return nn.relu(conditioning_lib.ClassAffine(self.num_classes)(h, y))
+
+    h = z if class_norm else conditioning_lib.concat_one_hot(
+        z, y, self.num_classes)
     h = nn.Dense(start_h * start_w * features)(h)
-    h = nn.relu(nn.LayerNorm()(h.reshape((-1, start_h, start_w, features))))
+    h = norm_relu(h.reshape((-1, start_h, start_w, features)))
     for i in range(ups):
       features = self.base_features * 2**max(ups - 2 - i, 0)
       h = layers.ConvTranspose(features, (4, 4), strides=(2, 2),
                                padding='SAME')(h)
-      h = nn.relu(nn.LayerNorm()(h))
+      h = norm_relu(h)
     return jnp.tanh(layers.Conv(channels, (3, 3), padding='SAME')(h))
 
 
@@ -92,12 +102,14 @@ class ConvDiscriminator(nn.Module):
 
 def conv_pair(output_shape, *, base_features, num_classes, dropout_rate,
               aux_outputs=0, spectral_norm=False, d_num_classes=None,
-              d_conditioning='concat'):
+              d_conditioning='concat', g_conditioning='concat'):
   """Builds the matched (generator, discriminator) pair for an image shape;
-  D takes d_num_classes labels (default: G's) by d_conditioning."""
+  G takes num_classes labels by g_conditioning, D takes d_num_classes
+  (default: G's) by d_conditioning."""
   if d_num_classes is None:
     d_num_classes = num_classes
-  return (ConvGenerator(tuple(output_shape), base_features, num_classes),
+  return (ConvGenerator(tuple(output_shape), base_features, num_classes,
+                        conditioning=g_conditioning),
           ConvDiscriminator(base_features, d_num_classes, dropout_rate,
                             aux_outputs=aux_outputs,
                             spectral_norm=spectral_norm,

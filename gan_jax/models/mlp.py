@@ -3,8 +3,8 @@
 The defaults are the seeds' MNIST MLP GAN: G 100-256-512-1024-out with
 LeakyReLU(0.2) and tanh, D in-1024-512-256-1 with LeakyReLU(0.2) and dropout
 0.3. D returns logits (no sigmoid): the losses work on logits for stability.
-Both take an optional integer label `y` (models/conditioning.py): G appends
-it to z as a one-hot vector, D as its `conditioning` says.
+Both take an optional integer label `y` and use it as their `conditioning`
+says (models/conditioning.py).
 """
 import math
 from typing import Sequence
@@ -31,21 +31,25 @@ class BatchStatsNorm(nn.Module):
   alike (no running averages, so no mutable state): G's samples are drawn in
   large batches of i.i.d. z, whose statistics match training's."""
 
+  affine: bool = True  # A learned scale and bias (off under cond_norm).
+
   @nn.compact
   def __call__(self, h):
     mean = jnp.mean(h, axis=0, keepdims=True)
     var = jnp.var(h, axis=0, keepdims=True)
     h = (h - mean) * jax.lax.rsqrt(var + 1e-5)
+    if not self.affine:
+      return h
     scale = self.param('scale', nn.initializers.ones, (h.shape[-1],))
     bias = self.param('bias', nn.initializers.zeros, (h.shape[-1],))
     return h * scale + bias
 
 
-def normalize(h, name):
+def normalize(h, name, affine=True):
   if name == 'layer':
-    return nn.LayerNorm()(h)
+    return nn.LayerNorm(use_scale=affine, use_bias=affine)(h)
   if name == 'batch':
-    return BatchStatsNorm()(h)
+    return BatchStatsNorm(affine)(h)
   return h
 
 
@@ -57,15 +61,23 @@ class MLPGenerator(nn.Module):
   output_activation: str = 'tanh'  # 'tanh' for images in [-1, 1], 'linear' for 2D points.
   activation: str = 'leaky_relu'   # Hidden units: 'leaky_relu' (0.2) or 'relu'.
   norm: str = 'none'  # Before each activation: 'none', 'layer' or 'batch' (batch statistics).
+  conditioning: str = 'concat'  # How y enters: 'concat' or 'cond_norm' (needs a norm).
 
   @nn.compact
   def __call__(self, z, y=None):
-    h = conditioning_lib.concat_one_hot(z, y, self.num_classes)
+    class_norm = bool(self.num_classes) and self.conditioning == 'cond_norm'
+    if class_norm and self.norm == 'none':
+      raise ValueError("conditioning 'cond_norm' needs norm 'layer' or 'batch'")
+    h = z if class_norm else conditioning_lib.concat_one_hot(
+        z, y, self.num_classes)
     for width in self.widths:
       # Batch norm subtracts the batch mean, which cancels a bias exactly:
       # its gradient would be rounding noise that Adam scales up to full steps.
       h = nn.Dense(width, use_bias=self.norm != 'batch')(h)
-      h = activation(normalize(h, self.norm), self.activation)
+      h = normalize(h, self.norm, affine=not class_norm)
+      if class_norm:
+        h = conditioning_lib.ClassAffine(self.num_classes)(h, y)
+      h = activation(h, self.activation)
     h = nn.Dense(math.prod(self.output_shape))(h)
     if self.output_activation == 'tanh':
       h = jnp.tanh(h)

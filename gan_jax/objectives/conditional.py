@@ -1,5 +1,6 @@
-"""Conditional GAN: G(z | y) on labelled data, with D using the label as
-`model.d_conditioning` says (models/conditioning.py):
+"""Conditional GAN: G(z | y) on labelled data. G takes the label as
+`model.g_conditioning` says (appended to z, or by conditional normalisation),
+D as `model.d_conditioning` says (models/conditioning.py):
 
 - 'concat' (Mirza and Osindero, 2014): D(x | y) sees one_hot(y) beside x,
     V(D, G) = E_{x,y}[log D(x | y)] + E_{z,y}[log(1 - D(G(z | y) | y))];
@@ -50,6 +51,7 @@ class ConditionalGAN(vanilla.VanillaGAN):
     super().__init__(
         config, spec, num_classes=spec.num_classes,
         aux_outputs=spec.num_classes if self.auxiliary_classifier else 0,
+        g_conditioning=config.model.g_conditioning,
         d_conditioning=config.model.d_conditioning)
 
   def labels_for(self, batch, rng, num):

@@ -43,13 +43,13 @@ class VanillaGAN(base.Objective):
   FAKE_KEYS = 2
 
   def __init__(self, config, spec, *, num_classes=0, aux_outputs=0,
-               d_conditioning='concat'):
+               g_conditioning='concat', d_conditioning='concat'):
     super().__init__(config, spec)
     self.num_classes = num_classes
     self.latent_dim = config.model.latent_dim
     self.generator, self.discriminator = models.build_pair(
         config.model, spec, num_classes=num_classes, aux_outputs=aux_outputs,
-        d_conditioning=d_conditioning)
+        g_conditioning=g_conditioning, d_conditioning=d_conditioning)
     # Whether D takes the labels as an input (models.build_pair).
     self.d_reads_labels = bool(self.discriminator.num_classes)
     self.output_key = 'images' if spec.kind == 'image' else 'points'

@@ -1,5 +1,6 @@
-"""How D uses the label (models/conditioning.py): concatenation, the
-projection discriminator, AC-GAN's class head, or not at all; MLP and conv."""
+"""How G and D use the label (models/conditioning.py). G: concatenation to
+z or conditional normalisation. D: concatenation, the projection
+discriminator, AC-GAN's class head, or not at all. MLP and conv."""
 import functools
 
 import flax
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from gan_jax import models
+from gan_jax.core import errors
 from gan_jax.models import conditioning
 from gan_jax.models import spectral
 from gan_jax.objectives import base
@@ -18,11 +20,11 @@ X = jnp.linspace(-1.0, 1.0, 3 * 64).reshape((3, 8, 8, 1))
 Y = jnp.array([0, 4, 9])
 
 
-def model_config(name, spectral_norm=False):
+def model_config(name, spectral_norm=False, g_norm='none'):
   if name == 'mlp':
     return flax.core.FrozenDict(
         name='mlp', latent_dim=4, g_widths=(8,), d_widths=(16, 8),
-        dropout_rate=0.0, g_activation='relu', g_norm='none',
+        dropout_rate=0.0, g_activation='relu', g_norm=g_norm,
         spectral_norm=spectral_norm)
   return flax.core.FrozenDict(name='dcgan', latent_dim=4, base_features=4,
                               dropout_rate=0.0, spectral_norm=spectral_norm)
@@ -95,3 +97,47 @@ def test_projection_embedding_is_spectrally_normalized_with_d():
   assert 'Projection_0' in variables[spectral.COLLECTION]
   plain = build_d('mlp', 'projection')[1]
   assert spectral.COLLECTION not in plain
+
+
+Z = jax.random.normal(jax.random.PRNGKey(1), (3, 4))
+
+
+def build_g(family, mode, g_norm='batch'):
+  g, _ = models.build_pair(Config(model_config(family, g_norm=g_norm)), SPEC,
+                           num_classes=10, g_conditioning=mode)
+  params = g.init(jax.random.PRNGKey(0), Z, Y)
+  return g, params
+
+
+@pytest.mark.parametrize('family,g_norm', [('mlp', 'batch'), ('mlp', 'layer'),
+                                           ('dcgan', None)])
+def test_conditional_norm_scales_and_shifts_each_class(family, g_norm):
+  g, params = build_g(family, 'cond_norm', g_norm)
+  affines = {k: v for k, v in params['params'].items()
+             if k.startswith('ClassAffine_')}
+  # One per normalisation layer; z alone is G's input (no one-hot columns).
+  assert len(affines) == (1 if family == 'mlp' else 2)  # 4x4 map, one 2x up.
+  first_in = params['params']['Dense_0']['kernel'].shape[0]
+  assert first_in == 4
+  assert all(v['gamma'].shape[0] == 10 for v in affines.values())
+  # gamma = beta = 0 at init: the label changes nothing yet.
+  same = [g.apply(params, Z, y) for y in (Y, (Y + 1) % 10)]
+  np.testing.assert_array_equal(same[0], same[1])
+  # A class's beta moves only the samples of that class.
+  moved = jax.tree_util.tree_map_with_path(
+      lambda path, v: v.at[4].add(0.5)
+      if 'beta' in jax.tree_util.keystr(path) else v, params)
+  diff = np.abs(np.asarray(g.apply(moved, Z, Y) - same[0]))
+  diff = diff.reshape(3, -1).max(axis=1)
+  assert diff[1] > 1e-3  # Y[1] == 4.
+  if family == 'dcgan' or g_norm == 'layer':  # Per-example normalisation.
+    np.testing.assert_array_equal(diff[[0, 2]], 0.0)
+
+
+def test_concat_g_keeps_its_parameters_and_cond_norm_needs_a_norm():
+  g, params = build_g('mlp', 'concat', 'batch')
+  assert params['params']['Dense_0']['kernel'].shape[0] == 4 + 10
+  assert not any(k.startswith('ClassAffine') for k in params['params'])
+  assert 'scale' in params['params']['BatchStatsNorm_0']
+  with pytest.raises(errors.ConfigError, match="model.g_norm to 'batch'"):
+    build_g('mlp', 'cond_norm', 'none')

@@ -18,9 +18,9 @@ def random_like(tree, seed):
       lambda s: (0.3 * rng.standard_normal(s.shape)).astype(s.dtype), tree)
 
 
-def setup(mode):
+def setup(mode, **overrides):
   run = build.build_run(tiny_config('cgan', batch_size=8, **{
-      'model.d_conditioning': mode}), shapes_only=True)
+      'model.d_conditioning': mode, **overrides}), shapes_only=True)
   params = (random_like(run.state.d_params, 0),
             random_like(run.state.g_params, 1))
   batch = {k: jnp.asarray(v[:8]) for k, v in run.dataset.train.items()}
@@ -76,3 +76,21 @@ def test_ac_terms_join_both_losses_and_train_the_class_head():
   assert np.abs(np.asarray(head_grad(1.0))).max() > 0
   # Only the class terms read the head.
   assert np.abs(np.asarray(head_grad(0.0))).max() == 0
+
+
+def test_conditional_norm_g_trains_on_the_labels():
+  objective, params, batch = setup(
+      'projection', **{'model.g_conditioning': 'cond_norm',
+                       'model.g_norm': 'batch'})
+  g_params = params[1]
+  assert any(k.startswith('ClassAffine') for k in g_params['params'])
+  grads = jax.grad(lambda g: losses_at(objective, (params[0], g), batch)[2])(
+      g_params)
+  # G's loss reaches every class's scale and shift (the batch holds several
+  # classes) ...
+  gamma = grads['params']['ClassAffine_0']['gamma']
+  used = np.unique(np.asarray(batch['y']))
+  assert np.all(np.abs(np.asarray(gamma))[used].max(axis=1) > 0)
+  # ... and none of the classes it does not hold.
+  unused = np.setdiff1d(np.arange(10), used)
+  assert np.all(np.asarray(gamma)[unused] == 0)
