@@ -687,9 +687,24 @@ POINTS = [{'seed': 0, 'optimizer.d_learning_rate': 1e-3},
 
 
 def sweep_config():
+  # Plain samples' rows only: DRS rows are the sweep tests' (and cost a
+  # calibration per point).
   return tiny_config('mixture', num_steps=6, log_every=3, steps_per_call=1,
                      checkpoint_every=2, keep_checkpoints=10,
-                     sample_every=100)
+                     sample_every=100, **{'rejection.enabled': False})
+
+
+@pytest.fixture(scope='module')
+def uninterrupted_sweep(tmp_path_factory):
+  """mode -> the workdir of the uninterrupted sweep, trained once."""
+  done = {}
+
+  def get(mode):
+    if mode not in done:
+      done[mode] = str(tmp_path_factory.mktemp(f'whole_{mode}'))
+      sweep.run_sweep(sweep_config(), POINTS, done[mode], mode=mode)
+    return done[mode]
+  return get
 
 
 def assert_sweeps_identical(a, b):
@@ -708,9 +723,8 @@ def assert_sweeps_identical(a, b):
 @pytest.mark.slow
 @pytest.mark.parametrize('mode', sweep_points.MODES)
 def test_a_stopped_sweep_reruns_to_the_uninterrupted_result(
-    mode, tmp_path, monkeypatch):
-  whole, stopped = str(tmp_path / 'whole'), str(tmp_path / 'stopped')
-  sweep.run_sweep(sweep_config(), POINTS, whole, mode=mode)
+    mode, tmp_path, monkeypatch, uninterrupted_sweep):
+  whole, stopped = uninterrupted_sweep(mode), str(tmp_path / 'stopped')
   signal_at(monkeypatch, 3)  # Sequential: in the first point.
   with preemption.handle_signals():
     with pytest.raises(preemption.Stopped, match='stopped at step 3 by '):
@@ -723,9 +737,8 @@ def test_a_stopped_sweep_reruns_to_the_uninterrupted_result(
 
 @pytest.mark.slow
 def test_a_population_resumes_from_the_newest_step_all_members_hold(
-    tmp_path, monkeypatch, capsys):
-  whole, killed = str(tmp_path / 'whole'), str(tmp_path / 'killed')
-  sweep.run_sweep(sweep_config(), POINTS, whole, mode='vmap')
+    tmp_path, monkeypatch, capsys, uninterrupted_sweep):
+  whole, killed = uninterrupted_sweep('vmap'), str(tmp_path / 'killed')
   real_save = checkpoints.CheckpointStore.save
 
   def save(store, state, metadata=None):
