@@ -510,7 +510,8 @@ def test_a_workdir_from_before_a_field_existed_reads_as_it_ran(tmp_path):
   # A cGAN workdir written before the conditioning fields existed: they read
   # as the values that reproduce it, so the same config resumes without a
   # "changed" error; present values and other objectives are left alone.
-  config = tiny_config('cgan', **{'model.d_conditioning': 'concat'})
+  config = tiny_config('cgan', **{'model.d_conditioning': 'concat',
+                                  'model.g_conditioning': 'concat'})
   old = json.loads(config.to_json_best_effort())
   for block, name in ((old['model'], 'g_conditioning'),
                       (old['model'], 'd_conditioning'), (old, 'ac_weight')):
@@ -520,8 +521,8 @@ def test_a_workdir_from_before_a_field_existed_reads_as_it_ran(tmp_path):
   read = identity.read_description(str(tmp_path))
   assert (read['model']['g_conditioning'], read['model']['d_conditioning'],
           read['ac_weight']) == ('concat', 'concat', 1.0)
-  assert identity.compare(
-      tiny_config('cgan'), str(tmp_path)).other == ['model.d_conditioning']
+  assert identity.compare(tiny_config('cgan'), str(tmp_path)).other == [
+      'model.d_conditioning', 'model.g_conditioning']
   kept = identity.with_added_fields(
       {'objective': 'conditional', 'model': {'g_conditioning': 'cond_norm'}})
   assert kept['model']['g_conditioning'] == 'cond_norm'

@@ -25,9 +25,16 @@ def test_conditional_samples_carry_labels():
   assert out['images'].dtype == np.float32
   one = objective.sample(state.g_params, jax.random.PRNGKey(0), 5, label=3)
   np.testing.assert_array_equal(one['labels'], [3] * 5)
-  # The label reaches G: same noise, another label, other images.
-  other = objective.sample(state.g_params, jax.random.PRNGKey(0), 5, label=4)
-  assert np.abs(one['images'] - other['images']).max() > 0
+  # The label reaches G: same noise, another label, other images (params
+  # moved off their init, where conditional normalisation's per-class
+  # scales and shifts are all zero).
+  rng = np.random.default_rng(0)
+  moved = jax.tree.map(
+      lambda p: p + 0.1 * rng.standard_normal(p.shape, np.float32),
+      state.g_params)
+  three, four = (objective.sample(moved, jax.random.PRNGKey(0), 5, label=y)
+                 for y in (3, 4))
+  assert np.abs(three['images'] - four['images']).max() > 0
 
 
 @pytest.mark.parametrize('label', [10, -1])
