@@ -17,6 +17,8 @@ reference runs and the leaf-by-leaf `compare`):
   checkpoint is committed: one `error:` line naming the disk, exit 2, every
   checkpoint committed before still there byte for byte; free the space,
   rerun: bit-identical.
+
+A corrupt member checkpoint in a vmap sweep is population_faults.py's.
 """
 import os
 import re
@@ -32,6 +34,12 @@ STOP_LINE = re.compile(r'stopped at step (\d+) by (SIGTERM|SIGINT); rerun the '
                        r'same command to resume')
 
 
+def expected_exit(signum):
+  """The exit status Popen reports: 128 + signum for the signals a run
+  handles (it exits itself), -9 for kill -9 (the process gets no say)."""
+  return -signum if signum == signal.SIGKILL else 128 + signum
+
+
 def signal_and_wait(process, signum):
   """Sends `signum` if the process still runs; (exit code, stderr, problem):
   a clean exit (the run ended first) or a wrong exit code is a problem."""
@@ -42,7 +50,7 @@ def signal_and_wait(process, signum):
   problem = ''
   if code == 0:
     problem = 'ended before the signal'  # Counted as a failed trial.
-  elif code != 128 + signum:
+  elif code != expected_exit(signum):
     problem = f'exit {code}, stderr {err[-300:]!r}'
   return code, err, problem
 
@@ -208,9 +216,11 @@ def disk_trial(objective, ref, root, index, size='64m'):
 
 
 def run_more(root, refs, *, objectives, signal_trials, sweep_trials,
-             config_trials, disk_trials, rng, say=print):
-  """The trials above; returns {kind: [result, ...]}."""
-  report = {'signal': [], 'sweep': [], 'config': [], 'disk': []}
+             config_trials, disk_trials, member_trials=0, rng, say=print):
+  """The trials above, and population_faults' corrupt member checkpoint
+  in a vmap sweep; returns {kind: [result, ...]}."""
+  report = {'signal': [], 'sweep': [], 'member': [], 'config': [],
+            'disk': []}
   signals = (signal.SIGTERM, signal.SIGINT)
   for i in range(signal_trials):
     objective = objectives[i % len(objectives)]
@@ -220,18 +230,27 @@ def run_more(root, refs, *, objectives, signal_trials, sweep_trials,
     say(f"signal {i:2d} {objective:8s} {r['signal']} exit {r['exit']} -> "
         f"{'identical' if r['identical'] else r['problem']}")
   sweep_refs = {}
-  for i in range(sweep_trials):
-    mode = ('sequential', 'vmap')[i % 2]
+
+  def sweep_reference(mode):
     if mode not in sweep_refs:
       sweep_refs[mode] = os.path.join(root, f'sweep_reference_{mode}')
       shutil.rmtree(sweep_refs[mode], ignore_errors=True)
       fi.run_to_end(sweep_command(sweep_refs[mode], mode))
+    return sweep_refs[mode]
+
+  for i in range(sweep_trials):
+    mode = ('sequential', 'vmap')[i % 2]
+    sweep_reference(mode)
     signum = (signal.SIGTERM, signal.SIGINT, signal.SIGKILL)[(i // 2) % 3]
     r = sweep_trial(mode, signum, sweep_refs[mode], root, i, rng)
     report['sweep'].append(r)
     say(f"sweep {i:2d} {mode:10s} {r['signal']} after "
         f"{r['checkpoints_at_signal']} checkpoints, exit {r['exit']} -> "
         f"{'identical' if r['identical'] else r['problem']}")
+  if member_trials:
+    from gan_jax.research import population_faults  # pylint: disable=g-import-not-at-top
+    report['member'] = population_faults.run_member_trials(
+        root, sweep_reference('vmap'), member_trials, rng, say)
   for i in range(config_trials):
     objective = objectives[i % len(objectives)]
     r = config_trial(objective, refs[objective], root, i)
