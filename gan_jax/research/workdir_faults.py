@@ -11,8 +11,9 @@ reference runs and the leaf-by-leaf `compare`):
   two seeds, sequential or vmap) right after a point's checkpoint appears (a
   population save); rerun to the end; every point's end state and metrics
   and results.csv must equal an uninterrupted sweep's.
-- config: delete config.json after a finished run's shorter first leg; the
-  longer rerun must warn that it restored it and end bit-identical.
+- config: stop a run by SIGTERM past a quarter of its steps, delete
+  config.json; the rerun must warn that it restored it and end
+  bit-identical.
 - disk: the workdir on a small tmpfs (`mount -t tmpfs`), filled up after a
   checkpoint is committed: one `error:` line naming the disk, exit 2, every
   checkpoint committed before still there byte for byte; free the space,
@@ -143,19 +144,32 @@ def sweep_trial(mode, signum, ref, root, index, rng):
 
 
 def config_trial(objective, ref, root, index):
+  """The first leg is the full-length command stopped by SIGTERM once a
+  checkpoint past a quarter of the steps is committed: a shorter num_steps
+  would train CycleGAN's schedule (its decay follows num_steps) differently
+  from the uninterrupted run it is compared with."""
   workdir = os.path.join(root, f'config_{index:02d}_{objective}')
   shutil.rmtree(workdir, ignore_errors=True)
   steps = fi.CONFIGS[objective][2]
-  fi.run_to_end(fi.command(objective, workdir, num_steps=steps // 2))
+  argv = fi.command(objective, workdir)
+  process = fi.Process(argv)
+  while process.popen.poll() is None and not any(
+      s >= steps // 4 for s in fi.checkpoint_steps(workdir)):
+    time.sleep(0.005)
+  code, err, problem = signal_and_wait(process, signal.SIGTERM)
+  stopped = STOP_LINE.fullmatch(err.strip())
+  result = {'trial': index, 'objective': objective, 'exit': code,
+            'stopped_at': int(stopped.group(1)) if stopped else None}
+  if problem:
+    return {**result, 'identical': False, 'problem': problem}
   os.remove(os.path.join(workdir, 'config.json'))
-  process, _ = fi.run_to_end(fi.command(objective, workdir))
+  process, _ = fi.run_to_end(argv)
   _, err = process.text()
-  problem = ''
   if 'config.json was missing; restored it from checkpoint step' not in err:
     problem = f'no restore warning: {err[-300:]!r}'
   problem = problem or fi.compare(ref, workdir)
-  return {'trial': index, 'objective': objective, 'warning': err.strip()[:200],
-          'identical': not problem, 'problem': problem}
+  return {**result, 'warning': err.strip()[:200], 'identical': not problem,
+          'problem': problem}
 
 
 def fill(directory):
@@ -255,7 +269,7 @@ def run_more(root, refs, *, objectives, signal_trials, sweep_trials,
     objective = objectives[i % len(objectives)]
     r = config_trial(objective, refs[objective], root, i)
     report['config'].append(r)
-    say(f"config {i:2d} {objective:8s} -> "
+    say(f"config {i:2d} {objective:8s} stopped at {r['stopped_at']} -> "
         f"{'identical' if r['identical'] else r['problem']}")
   for i in range(disk_trials):
     objective = objectives[i % len(objectives)]
