@@ -193,7 +193,8 @@ def train(runs, workdirs=None, *, mesh=None, population_devices=None,
   (gan_jax.core.identity), and training stops before a NaN or inf in the
   losses, parameters or optimizer states reaches a checkpoint. With
   workdirs, a SIGTERM or SIGINT stops training at the end of the chunk it is
-  in: a checkpoint at that step is saved, then preemption.Stopped raised.
+  in: a checkpoint at that step is saved, then preemption.Stopped raised
+  (also when that chunk was the last one).
   """
   mesh = parallel.make_mesh() if mesh is None else mesh
   config = runs[0].config
@@ -239,6 +240,7 @@ def train_population(runs, outs, mesh, config, snapshot_steps, on_snapshot,
   if step >= config.num_steps:
     if outs is not None:
       outs.nothing_to_do(step)
+      stop_if_requested(step)
     return states
   signum = stop_requested() if outs is not None else 0
   if signum:  # Before any training: the restored state is saved already.
@@ -269,7 +271,19 @@ def train_population(runs, outs, mesh, config, snapshot_steps, on_snapshot,
         raise preemption.Stopped(step, signum)
     if on_snapshot is not None and step in snapshot_steps:
       on_snapshot(step, population.members(value))
+  if outs is not None and step >= config.num_steps:
+    stop_if_requested(step)
   return population.members(value)
+
+
+def stop_if_requested(step):
+  """Raises preemption.Stopped when a stop was asked for after the last
+  chunk began (or while a finished run restored): training is done and
+  saved, but what the command does after it (evaluation, a sweep's results)
+  is not, and the one stop line says a rerun finishes it."""
+  signum = stop_requested()
+  if signum:
+    raise preemption.Stopped(step, signum)
 
 
 def check_finite(metrics, step, length, last_checkpoint, state_finite=None):
