@@ -173,13 +173,14 @@ def config_trial(objective, ref, root, index):
 
 
 def fill(directory):
-  """Writes zeros into directory/filler until the disk is full."""
+  """Writes zeros into directory/filler until the disk is full. Unbuffered:
+  a buffered file's close would flush the bytes that did not fit and raise
+  ENOSPC in this process (it ended the script once)."""
   path = os.path.join(directory, 'filler')
-  with open(path, 'wb') as f:
+  with open(path, 'wb', buffering=0) as f:
     try:
       while True:
         f.write(b'\0' * (1 << 16))
-        f.flush()
     except OSError:
       pass
   return path

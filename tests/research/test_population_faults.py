@@ -1,11 +1,9 @@
 """The corrupt-member trial's bookkeeping: which files count as committed
 checkpoints, where a skipped checkpoint's files must be after the rerun,
-the exit status a signal trial expects, and the resume step it reads."""
+and the resume step it reads."""
 import os
-import signal
 
 from gan_jax.research import population_faults
-from gan_jax.research import workdir_faults
 
 
 def write(path, text='x'):
@@ -39,15 +37,11 @@ def test_a_skipped_checkpoint_is_expected_moved_aside_whole():
       'checkpoints/8/default/d/a')
 
 
-def test_expected_exit_statuses():
-  assert workdir_faults.expected_exit(signal.SIGTERM) == 143
-  assert workdir_faults.expected_exit(signal.SIGINT) == 130
-  assert workdir_faults.expected_exit(signal.SIGKILL) == -9  # Popen's view.
-
-
 def test_training_line_gives_the_resume_step():
   line = ('Training 2 runs of vanilla on ring8 (10000 examples) from step 6 '
           'to 12 | 1 cpu device(s) | workdir /w | compiling...')
   assert population_faults.TRAINING_LINE.match(line).group(1) == '6'
   assert not population_faults.TRAINING_LINE.match(
       'Training vanilla on ring8 (10000 examples) from step 6 to 12')
+
+
