@@ -10,9 +10,10 @@ Each trial runs `python -m experiments.run` on a tiny config (a checkpoint
 every 2 steps) and compares the end state leaf by leaf with an uninterrupted
 run; see gan_jax/research/fault_injection.py and workdir_faults.py (SIGTERM
 and SIGINT, sweeps in both modes, a deleted config.json, a full tmpfs) and
-population_faults.py (a corrupt member checkpoint in a vmap sweep). About 15
-minutes on 2 CPU cores; not part of the test suite. Exits 1 if any trial
-failed.
+population_faults.py (a corrupt member checkpoint in a vmap sweep). On the
+shared 2-core CPU VM the kill/corrupt/lock defaults took 37 min, and the
+signal/sweep/config/disk defaults with --member_trials=6 took 9 min
+(docs/results.md). Not part of the test suite. Exits 1 if any trial failed.
 """
 import json
 import os
