@@ -3,13 +3,17 @@
 python -m experiments.fault_injection --workdir=DIR [--kill_trials=24]
     [--objectives=vanilla,cgan,infogan,cyclegan] [--corruptions=truncate,bitflip,delete]
     [--lock_trials=4] [--signal_trials=8] [--sweep_trials=6]
-    [--config_trials=4] [--disk_trials=2] [--seed=0] [--report=DIR/report.json]
+    [--member_trials=2] [--config_trials=4] [--disk_trials=2] [--seed=0]
+    [--report=DIR/report.json]
 
 Each trial runs `python -m experiments.run` on a tiny config (a checkpoint
 every 2 steps) and compares the end state leaf by leaf with an uninterrupted
 run; see gan_jax/research/fault_injection.py and workdir_faults.py (SIGTERM
-and SIGINT, sweeps in both modes, a deleted config.json, a full tmpfs). About 15 minutes on 2 CPU
-cores; not part of the test suite. Exits 1 if any trial failed.
+and SIGINT, sweeps in both modes, a deleted config.json, a full tmpfs) and
+population_faults.py (a corrupt member checkpoint in a vmap sweep). On the
+shared 2-core CPU VM the kill/corrupt/lock defaults took 37 min, and the
+signal/sweep/config/disk defaults with --member_trials=6 took 9 min
+(docs/results.md). Not part of the test suite. Exits 1 if any trial failed.
 """
 import json
 import os
@@ -37,6 +41,9 @@ _SIGNAL_TRIALS = flags.DEFINE_integer(
 _SWEEP_TRIALS = flags.DEFINE_integer(
     'sweep_trials', 6, 'SIGTERM/SIGINT/kill -9 trials of experiments.sweep, '
     'alternating sequential and vmap.')
+_MEMBER_TRIALS = flags.DEFINE_integer(
+    'member_trials', 2, 'Trials of a corrupt member checkpoint in a '
+    '--mode=vmap sweep stopped by SIGTERM or kill -9 (alternating).')
 _CONFIG_TRIALS = flags.DEFINE_integer(
     'config_trials', 4, 'Trials of a deleted config.json.')
 _DISK_TRIALS = flags.DEFINE_integer(
@@ -70,7 +77,8 @@ def main(argv):
       os.path.abspath(_WORKDIR.value), report.pop('references'),
       objectives=_OBJECTIVES.value, signal_trials=_SIGNAL_TRIALS.value,
       sweep_trials=_SWEEP_TRIALS.value, config_trials=_CONFIG_TRIALS.value,
-      disk_trials=_DISK_TRIALS.value, rng=random.Random(_SEED.value + 1),
+      disk_trials=_DISK_TRIALS.value, member_trials=_MEMBER_TRIALS.value,
+      rng=random.Random(_SEED.value + 1),
       say=say)
   report.update(more)
   for kind, results in more.items():

@@ -193,7 +193,9 @@ def train(runs, workdirs=None, *, mesh=None, population_devices=None,
   (gan_jax.core.identity), and training stops before a NaN or inf in the
   losses, parameters or optimizer states reaches a checkpoint. With
   workdirs, a SIGTERM or SIGINT stops training at the end of the chunk it is
-  in: a checkpoint at that step is saved, then preemption.Stopped raised.
+  in: a checkpoint at that step is saved, then preemption.Stopped raised
+  (also when that chunk was the last one, or the signal came while the last
+  saves committed).
   """
   mesh = parallel.make_mesh() if mesh is None else mesh
   config = runs[0].config
@@ -202,14 +204,20 @@ def train(runs, workdirs=None, *, mesh=None, population_devices=None,
   outs = (outputs.RunOutputs(runs, workdirs, verbose=verbose,
                              apply_config_changes=apply_config_changes)
           if workdirs is not None else None)
-  try:
-    # A run that writes a workdir stops cleanly on SIGTERM/SIGINT.
-    with preemption.stoppable(enabled=outs is not None):
-      return train_population(runs, outs, mesh, config, snapshot_steps,
-                              on_snapshot, population_devices)
-  finally:
-    if outs is not None:
-      outs.close()
+  # A run that writes a workdir stops cleanly on SIGTERM/SIGINT, also while
+  # its last saves commit (outs.close): interrupted there, orbax's commit
+  # threads died at exit with tracebacks and the newest save was lost.
+  with preemption.stoppable(enabled=outs is not None):
+    try:
+      states = train_population(runs, outs, mesh, config, snapshot_steps,
+                                on_snapshot, population_devices)
+    finally:
+      if outs is not None:
+        outs.close()
+    trained = [s for s in states if s is not None]
+    if outs is not None and trained:
+      stop_if_requested(int(jax.device_get(trained[0].step)))
+  return states
 
 
 def stop_requested():
@@ -270,6 +278,17 @@ def train_population(runs, outs, mesh, config, snapshot_steps, on_snapshot,
     if on_snapshot is not None and step in snapshot_steps:
       on_snapshot(step, population.members(value))
   return population.members(value)
+
+
+def stop_if_requested(step):
+  """Raises preemption.Stopped when a stop was asked for after the last
+  chunk began, while the last saves committed or while a finished run
+  restored: training is done and saved, but what the command does after it
+  (evaluation, a sweep's results) is not; the stop line says a rerun
+  finishes it."""
+  signum = stop_requested()
+  if signum:
+    raise preemption.Stopped(step, signum)
 
 
 def check_finite(metrics, step, length, last_checkpoint, state_finite=None):

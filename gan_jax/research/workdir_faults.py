@@ -11,12 +11,15 @@ reference runs and the leaf-by-leaf `compare`):
   two seeds, sequential or vmap) right after a point's checkpoint appears (a
   population save); rerun to the end; every point's end state and metrics
   and results.csv must equal an uninterrupted sweep's.
-- config: delete config.json after a finished run's shorter first leg; the
-  longer rerun must warn that it restored it and end bit-identical.
+- config: stop a run by SIGTERM past a quarter of its steps, delete
+  config.json; the rerun must warn that it restored it and end
+  bit-identical.
 - disk: the workdir on a small tmpfs (`mount -t tmpfs`), filled up after a
   checkpoint is committed: one `error:` line naming the disk, exit 2, every
   checkpoint committed before still there byte for byte; free the space,
   rerun: bit-identical.
+
+A corrupt member checkpoint in a vmap sweep is population_faults.py's.
 """
 import os
 import re
@@ -32,6 +35,12 @@ STOP_LINE = re.compile(r'stopped at step (\d+) by (SIGTERM|SIGINT); rerun the '
                        r'same command to resume')
 
 
+def expected_exit(signum):
+  """The exit status Popen reports: 128 + signum for the signals a run
+  handles (it exits itself), -9 for kill -9 (the process gets no say)."""
+  return -signum if signum == signal.SIGKILL else 128 + signum
+
+
 def signal_and_wait(process, signum):
   """Sends `signum` if the process still runs; (exit code, stderr, problem):
   a clean exit (the run ended first) or a wrong exit code is a problem."""
@@ -42,7 +51,7 @@ def signal_and_wait(process, signum):
   problem = ''
   if code == 0:
     problem = 'ended before the signal'  # Counted as a failed trial.
-  elif code != 128 + signum:
+  elif code != expected_exit(signum):
     problem = f'exit {code}, stderr {err[-300:]!r}'
   return code, err, problem
 
@@ -135,29 +144,43 @@ def sweep_trial(mode, signum, ref, root, index, rng):
 
 
 def config_trial(objective, ref, root, index):
+  """The first leg is the full-length command stopped by SIGTERM once a
+  checkpoint past a quarter of the steps is committed: a shorter num_steps
+  would train CycleGAN's schedule (its decay follows num_steps) differently
+  from the uninterrupted run it is compared with."""
   workdir = os.path.join(root, f'config_{index:02d}_{objective}')
   shutil.rmtree(workdir, ignore_errors=True)
   steps = fi.CONFIGS[objective][2]
-  fi.run_to_end(fi.command(objective, workdir, num_steps=steps // 2))
+  argv = fi.command(objective, workdir)
+  process = fi.Process(argv)
+  while process.popen.poll() is None and not any(
+      s >= steps // 4 for s in fi.checkpoint_steps(workdir)):
+    time.sleep(0.005)
+  code, err, problem = signal_and_wait(process, signal.SIGTERM)
+  stopped = STOP_LINE.fullmatch(err.strip())
+  result = {'trial': index, 'objective': objective, 'exit': code,
+            'stopped_at': int(stopped.group(1)) if stopped else None}
+  if problem:
+    return {**result, 'identical': False, 'problem': problem}
   os.remove(os.path.join(workdir, 'config.json'))
-  process, _ = fi.run_to_end(fi.command(objective, workdir))
+  process, _ = fi.run_to_end(argv)
   _, err = process.text()
-  problem = ''
   if 'config.json was missing; restored it from checkpoint step' not in err:
     problem = f'no restore warning: {err[-300:]!r}'
   problem = problem or fi.compare(ref, workdir)
-  return {'trial': index, 'objective': objective, 'warning': err.strip()[:200],
-          'identical': not problem, 'problem': problem}
+  return {**result, 'warning': err.strip()[:200], 'identical': not problem,
+          'problem': problem}
 
 
 def fill(directory):
-  """Writes zeros into directory/filler until the disk is full."""
+  """Writes zeros into directory/filler until the disk is full. Unbuffered:
+  a buffered file's close would flush the bytes that did not fit and raise
+  ENOSPC in this process (it ended the script once)."""
   path = os.path.join(directory, 'filler')
-  with open(path, 'wb') as f:
+  with open(path, 'wb', buffering=0) as f:
     try:
       while True:
         f.write(b'\0' * (1 << 16))
-        f.flush()
     except OSError:
       pass
   return path
@@ -208,9 +231,11 @@ def disk_trial(objective, ref, root, index, size='64m'):
 
 
 def run_more(root, refs, *, objectives, signal_trials, sweep_trials,
-             config_trials, disk_trials, rng, say=print):
-  """The trials above; returns {kind: [result, ...]}."""
-  report = {'signal': [], 'sweep': [], 'config': [], 'disk': []}
+             config_trials, disk_trials, member_trials=0, rng, say=print):
+  """The trials above, and population_faults' corrupt member checkpoint
+  in a vmap sweep; returns {kind: [result, ...]}."""
+  report = {'signal': [], 'sweep': [], 'member': [], 'config': [],
+            'disk': []}
   signals = (signal.SIGTERM, signal.SIGINT)
   for i in range(signal_trials):
     objective = objectives[i % len(objectives)]
@@ -220,23 +245,32 @@ def run_more(root, refs, *, objectives, signal_trials, sweep_trials,
     say(f"signal {i:2d} {objective:8s} {r['signal']} exit {r['exit']} -> "
         f"{'identical' if r['identical'] else r['problem']}")
   sweep_refs = {}
-  for i in range(sweep_trials):
-    mode = ('sequential', 'vmap')[i % 2]
+
+  def sweep_reference(mode):
     if mode not in sweep_refs:
       sweep_refs[mode] = os.path.join(root, f'sweep_reference_{mode}')
       shutil.rmtree(sweep_refs[mode], ignore_errors=True)
       fi.run_to_end(sweep_command(sweep_refs[mode], mode))
+    return sweep_refs[mode]
+
+  for i in range(sweep_trials):
+    mode = ('sequential', 'vmap')[i % 2]
+    sweep_reference(mode)
     signum = (signal.SIGTERM, signal.SIGINT, signal.SIGKILL)[(i // 2) % 3]
     r = sweep_trial(mode, signum, sweep_refs[mode], root, i, rng)
     report['sweep'].append(r)
     say(f"sweep {i:2d} {mode:10s} {r['signal']} after "
         f"{r['checkpoints_at_signal']} checkpoints, exit {r['exit']} -> "
         f"{'identical' if r['identical'] else r['problem']}")
+  if member_trials:
+    from gan_jax.research import population_faults  # pylint: disable=g-import-not-at-top
+    report['member'] = population_faults.run_member_trials(
+        root, sweep_reference('vmap'), member_trials, rng, say)
   for i in range(config_trials):
     objective = objectives[i % len(objectives)]
     r = config_trial(objective, refs[objective], root, i)
     report['config'].append(r)
-    say(f"config {i:2d} {objective:8s} -> "
+    say(f"config {i:2d} {objective:8s} stopped at {r['stopped_at']} -> "
         f"{'identical' if r['identical'] else r['problem']}")
   for i in range(disk_trials):
     objective = objectives[i % len(objectives)]

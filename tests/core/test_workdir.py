@@ -593,6 +593,45 @@ def test_sigterm_saves_the_chunk_end_and_the_rerun_is_identical(
   assert without_rate(workdir) == without_rate(str(tmp_path / 'whole'))
 
 
+def test_a_signal_in_the_last_chunk_still_stops_the_command(tmp_path,
+                                                             monkeypatch):
+  # Training ends saved, but what follows it (evaluation, a sweep's results)
+  # must not run on with the signal ignored: the stop line, then a rerun.
+  config = tiny_config('mixture', num_steps=2, steps_per_call=2,
+                       checkpoint_every=2, sample_every=100)
+  workdir = str(tmp_path)
+  signal_at(monkeypatch, 2)
+  with preemption.handle_signals():
+    with pytest.raises(preemption.Stopped, match='stopped at step 2 by '):
+      build.train_and_evaluate(config, workdir)
+  assert os.listdir(os.path.join(workdir, 'checkpoints')) == ['2']
+  assert not os.path.exists(os.path.join(workdir, '.lock'))
+  monkeypatch.undo()
+  with preemption.handle_signals():  # Nothing to do, nothing asked: done.
+    assert int(build.train_and_evaluate(config, workdir).step) == 2
+
+
+def test_a_signal_while_the_last_saves_commit_waits_for_them(tmp_path,
+                                                             monkeypatch):
+  # Raised at once there, it left the newest save half written and orbax's
+  # commit threads printed tracebacks as the process exited.
+  config = tiny_config('mixture', num_steps=2, steps_per_call=2,
+                       checkpoint_every=2, sample_every=100)
+  real_close = outputs.RunOutputs.close
+
+  def close(self):
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.01)
+    real_close(self)
+
+  monkeypatch.setattr(outputs.RunOutputs, 'close', close)
+  with preemption.handle_signals():
+    with pytest.raises(preemption.Stopped, match='stopped at step 2 by SIG'):
+      build.train_and_evaluate(config, str(tmp_path))
+  assert os.listdir(tmp_path / 'checkpoints') == ['2']
+  assert not os.path.exists(tmp_path / '.lock')
+
+
 # configs/mixture.py, tiny: a few seconds of training in a real process.
 MIXTURE = ['--config=configs/mixture.py', '--config.num_steps=1000',
            '--config.log_every=100', '--config.steps_per_call=10',
