@@ -1,15 +1,12 @@
 """The extra fault-injection trials: a full disk's one line, the disk filler,
-the exit statuses a signal trial expects, and one signal
-trial end to end (slow)."""
+the exit statuses a signal trial expects. (A SIGTERM to a real run, resumed
+bit-identically, is tests/core/test_workdir.py's; the trials themselves run
+in `python -m experiments.fault_injection`, docs/results.md.)"""
 import errno
 import io
-import random
 import signal
 
-import pytest
-
 from experiments import cli
-from gan_jax.research import fault_injection
 from gan_jax.research import workdir_faults
 
 
@@ -68,12 +65,3 @@ def test_the_disk_filler_stops_quietly_at_a_full_disk(tmp_path, monkeypatch):
 
   monkeypatch.setattr(workdir_faults, 'open', fake_open, raising=False)
   assert workdir_faults.fill(str(tmp_path)) == str(tmp_path / 'filler')
-
-
-@pytest.mark.slow
-def test_a_sigterm_trial_resumes_bit_identically(tmp_path):
-  ref = fault_injection.reference('vanilla', str(tmp_path))
-  result = workdir_faults.signal_trial('vanilla', ref, str(tmp_path),
-                                       signal.SIGTERM, 0, random.Random(0))
-  assert result['exit'] == 128 + signal.SIGTERM, result
-  assert result['identical'], result
