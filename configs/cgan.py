@@ -8,16 +8,17 @@ Expected: label accuracy about 0.99 (the CNN judge's reading of the requested
 label; seeds 0-4: 0.993, 0.992, 0.9945, 0.982, 0.987), Frechet distance about
 4.2 (real vs real 4.2), sampled with G's EMA; about 35 s on 2 CPU cores.
 
-Real 28x28 MNIST, the same MLP pair and projection D, 10,000 steps (`:mnist`
+Real 28x28 MNIST, the same MLP pair and conditioning, 10,000 steps (`:mnist`
 reads tfds MNIST from --config.data.data_dir instead; configs/common.py,
 REAL_DATA):
 
 python -m experiments.run --config=configs/cgan.py:mnist5k --workdir=/tmp/cgan_mnist5k
 python -m experiments.evaluate --workdir=/tmp/cgan_mnist5k
 
-Expected (docs/results.md): label accuracy 0.97-0.985 over seeds 0-4 (0.974 at
-seed 0), min per-class diversity ratio 0.88, Frechet 22-36 (real vs real
-9.4); about 5 min on 2 CPU cores, plus 1.5 min to evaluate.
+Expected (docs/results.md): label accuracy 0.977-0.9805 over seeds 0-4 (0.9775
+at seed 0), min per-class diversity ratio 0.91-0.92, Frechet 17-26 (1.7-2.7x
+real vs real; seed 0: 17.3 against 9.4); about 4.5 min on 2 idle CPU cores,
+plus 1.5 min to evaluate.
 """
 from configs import common
 
