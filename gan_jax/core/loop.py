@@ -248,9 +248,8 @@ def train_population(runs, outs, mesh, config, snapshot_steps, on_snapshot,
     if outs is not None:
       outs.nothing_to_do(step)
     return states
-  signum = stop_requested() if outs is not None else 0
-  if signum:  # Before any training: the restored state is saved already.
-    raise preemption.Stopped(step, signum)
+  if outs is not None:  # Before any training: the restored state is saved.
+    stop_if_requested(step)
   value = population.place(states)
   if on_snapshot is not None and step in snapshot_steps:
     on_snapshot(step, population.members(value))
