@@ -31,7 +31,7 @@ QUICK_CONFIGS = ('mixture', 'vanilla')
     n if n in QUICK_CONFIGS else pytest.param(n, marks=pytest.mark.slow)
     for n in CONFIGS])
 def test_config_trains_end_to_end(name, tmp_path):
-  config = tiny_config(name)
+  config = tiny_config(name, sample_every=2)
   workdir = str(tmp_path)
   state = build.train_and_evaluate(config, workdir)
   assert int(state.step) == config.num_steps

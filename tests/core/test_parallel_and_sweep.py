@@ -223,7 +223,8 @@ def test_vmap_population_matches_sequential_runs(tmp_path):
   # The members differ in seed (so data, init and noise), learning rate and k.
   points = [{'seed': 0, 'optimizer.d_learning_rate': 1e-3, 'd_steps': 1},
             {'seed': 1, 'optimizer.d_learning_rate': 3e-4, 'd_steps': 2}]
-  config = tiny_config('mixture', sample_every=4)
+  config = tiny_config('mixture',
+                       **{'rejection.enabled': True})
   rows = {}
   for mode in sweep_points.MODES:
     rows[mode] = sweep.run_sweep(config, points, str(tmp_path / mode),
@@ -298,6 +299,7 @@ TINY_FLAGS = ['--config.num_steps=4', '--config.batch_size=16',
               '--config.sample_every=4', '--config.checkpoint_every=4',
               '--config.data.num_points=512', '--config.model.g_widths=(32,32)',
               '--config.model.d_widths=(32,32)',
+              '--config.rejection.enabled=false',
               '--config.rejection.calibration_steps=2',
               '--config.rejection.burn_in=200',
               '--config.rejection.max_candidates=20000']
@@ -330,13 +332,13 @@ def test_sweep_command_locks_each_point_before_importing_jax(tmp_path):
 def test_sweep_command_applies_config_changes_only_when_asked(tmp_path):
   points = '--sweep=seed=0,1'
   # TINY_FLAGS' config, trained in this process.
-  sweep.run_sweep(tiny_config('mixture', sample_every=4),
+  sweep.run_sweep(tiny_config('mixture'),
                   [{'seed': 0}, {'seed': 1}], str(tmp_path), mode='vmap')
   changed = ['--config.num_steps=6', '--config.optimizer.g_learning_rate=1e-4']
   # Without --apply_config_changes: one line, nothing trained (in process;
   # the command's one-line printing is test_bad_inputs').
   with pytest.raises(errors.ConfigError) as info:
-    sweep.run_sweep(tiny_config('mixture', sample_every=4, num_steps=6, **{
+    sweep.run_sweep(tiny_config('mixture', num_steps=6, **{
         'optimizer.g_learning_rate': 1e-4}), [{'seed': 0}, {'seed': 1}],
                     str(tmp_path), mode='vmap')
   assert str(info.value).startswith(
@@ -355,7 +357,7 @@ def test_sweep_command_applies_config_changes_only_when_asked(tmp_path):
 
 @pytest.mark.slow
 def test_shards_then_collect_give_the_one_sweep_results(tmp_path):
-  config = tiny_config('mixture')
+  config = tiny_config('mixture', **{'rejection.enabled': True})
   shards = [[n for n, _, _ in sweep.expand(
       config, [{'seed': s} for s in range(4)])
              if sweep_points.in_shard(n, (i, 2))] for i in range(2)]
@@ -383,9 +385,9 @@ def test_shards_then_collect_give_the_one_sweep_results(tmp_path):
 @pytest.mark.parametrize('mode', sweep_points.MODES)
 def test_a_diverging_point_is_marked_and_the_others_go_on(
     mode, tmp_path, capsys):
-  # Plain rows only: the DRS row of a point is the shards test's.
-  config = tiny_config('mixture', num_steps=6, checkpoint_every=2,
-                       **{'rejection.enabled': False})
+  # Plain rows only (tiny_config's default): the DRS row of a point is the
+  # shards test's.
+  config = tiny_config('mixture', num_steps=6, checkpoint_every=2)
   good = [{'seed': 0, 'optimizer.d_learning_rate': 1e-3},
           {'seed': 2, 'optimizer.d_learning_rate': 1e-3}]
   bad = {'seed': 1, 'optimizer.d_learning_rate': 1e6}
@@ -468,8 +470,9 @@ POPULATION_POINTS = [{'seed': 0}, {'seed': 1, 'optimizer.d_learning_rate': 1e6},
 
 @pytest.mark.slow
 def test_sharded_population_matches_sequential_sweep(tmp_path):
-  cases = {(4, 'auto'): ({'population': 4, 'data': 1}, 1),
-           (4, '2'): ({'population': 2, 'data': 2}, 2)}
+  # Two population rows of two devices each; the resume (P = 3 after the
+  # diverged member) takes the default split.
+  cases = {(4, '2'): ({'population': 2, 'data': 2}, 2)}
   procs = {}
   for devices, rows in cases:
     procs[devices, rows] = run_python(
@@ -498,6 +501,12 @@ def test_sharded_population_matches_sequential_sweep(tmp_path):
       pop = build.load_trained(os.path.join(root, name)).state
       assert int(pop.step) == 4
       assert_params_close(pop, seq)
+
+
+def test_the_default_split_is_the_most_rows_dividing_both():
+  # (population, devices) -> devices on the population axis.
+  assert [parallel.population_devices(p, d) for p, d in
+          [(4, 4), (2, 4), (3, 4), (6, 4), (5, 1)]] == [4, 2, 1, 2, 1]
 
 
 @pytest.mark.parametrize('rows, mode, message', [

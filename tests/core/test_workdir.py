@@ -708,7 +708,8 @@ def test_sigint_stops_sample_and_evaluate_with_one_line(module, tmp_path):
   workdir = str(tmp_path / 'run')
   # Long enough a DRS calibration that the signal lands during the work.
   build.train_and_evaluate(tiny_config(
-      'mixture', num_steps=2, **{'rejection.calibration_steps': 50_000}),
+      'mixture', num_steps=2, **{'rejection.enabled': True,
+                                 'rejection.calibration_steps': 50_000}),
                           workdir)
   output = ([f'--output={tmp_path / "out.npz"}'] if module.endswith('sample')
             else [])

@@ -137,9 +137,11 @@ def test_bad_rejection_options(field, value, message):
 
 
 def test_enabled():
-  assert rejection.enabled(tiny_config('mixture'))
-  assert not rejection.enabled(tiny_config('mixture',
-                                           **{'rejection.enabled': False}))
+  from configs import mixture  # pylint: disable=g-import-not-at-top
+  assert rejection.enabled(mixture.get_config())  # The config's default.
+  assert rejection.enabled(tiny_config('mixture',
+                                       **{'rejection.enabled': True}))
+  assert not rejection.enabled(tiny_config('mixture'))  # The tests' default.
   assert not rejection.enabled(tiny_config('vanilla'))  # No rejection block.
 
 

@@ -136,7 +136,7 @@ def test_cyclegan_run_samples_and_evaluates(tmp_path):
 
 @pytest.mark.slow
 def test_mixture_run_evaluates_with_and_without_drs(tmp_path):
-  config = tiny_config('mixture')
+  config = tiny_config('mixture', **{'rejection.enabled': True})
   workdir = str(tmp_path)
   state = build.train_and_evaluate(config, workdir)
   results = evaluation.evaluate_run(workdir)
