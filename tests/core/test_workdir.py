@@ -633,11 +633,21 @@ def test_a_signal_while_the_last_saves_commit_waits_for_them(tmp_path,
 
 
 # configs/mixture.py, tiny: a few seconds of training in a real process.
-MIXTURE = ['--config=configs/mixture.py', '--config.num_steps=1000',
-           '--config.log_every=100', '--config.steps_per_call=10',
-           '--config.checkpoint_every=100', '--config.sample_every=100000',
-           '--config.batch_size=16', '--config.data.num_points=512',
-           '--config.model.g_widths=(32,32)', '--config.model.d_widths=(32,32)']
+MIXTURE_CHANGES = {'num_steps': 1000, 'log_every': 100, 'steps_per_call': 10,
+                   'checkpoint_every': 100, 'sample_every': 100000,
+                   'batch_size': 16, 'data.num_points': 512,
+                   'model.g_widths': (32, 32), 'model.d_widths': (32, 32)}
+MIXTURE = ['--config=configs/mixture.py'] + [
+    f'--config.{k}={v}'.replace(' ', '') for k, v in MIXTURE_CHANGES.items()]
+
+
+def mixture_config(**changes):
+  """The config MIXTURE's flags give, for a run in this process (the same
+  program as the command's: no process start-up)."""
+  from configs import mixture  # pylint: disable=g-import-not-at-top
+  config = mixture.get_config()
+  config.update_from_flattened_dict({**MIXTURE_CHANGES, **changes})
+  return config
 
 
 def run_command(workdir, *extra):
@@ -673,7 +683,7 @@ def test_sigterm_in_a_real_process_resumes_bit_identically(tmp_path):
   assert tensorboard_scalars(stopped) == metrics_scalars(stopped)
   out = run_to_end(argv)
   assert f'Resuming from checkpoint at step {step} in ' in out
-  run_to_end(run_command(whole, '--config.checkpoint_every=1000'))
+  build.train_and_evaluate(mixture_config(checkpoint_every=1000), whole)
   assert not fault_injection.leaf_differences(
       fault_injection.final_state(whole), fault_injection.final_state(stopped))
   assert fault_injection.metrics(stopped) == fault_injection.metrics(whole)
@@ -696,7 +706,7 @@ def test_tensorboard_matches_metrics_after_a_kill(tmp_path):
   # Every step a rerun keeps (up to the newest checkpoint) is on disk.
   assert {k: v for k, v in logged.items() if k[1] <= newest}.items() <= (
       shown.items())
-  run_to_end(run_command(workdir))
+  build.train_and_evaluate(mixture_config(), workdir)  # The rerun.
   assert tensorboard_scalars(workdir) == metrics_scalars(workdir)
   assert max(step for _, step in metrics_scalars(workdir)) == 1000
 
