@@ -396,12 +396,14 @@ def test_a_diverging_point_is_marked_and_the_others_go_on(
   out = capsys.readouterr().out
   assert 'point seed=1,d_learning_rate=1e+06 diverged ' in out
   assert out.count(' diverged ') == 1 and 'the others go on' in out
-  sweep.run_sweep(config, good, str(without), mode=mode)
+  if mode == 'vmap':  # Sequential points are separate runs already.
+    sweep.run_sweep(config, good, str(without), mode=mode)
   for name in ('seed=0,d_learning_rate=0.001', 'seed=2,d_learning_rate=0.001'):
     a = build.load_trained(str(with_bad / name)).state
-    b = build.load_trained(str(without / name)).state
     assert int(a.step) == 6
-    chex.assert_trees_all_equal(a.payload(), b.payload())  # Bit-identical.
+    if mode == 'vmap':  # The frozen member changed no other: bit-identical.
+      b = build.load_trained(str(without / name)).state
+      chex.assert_trees_all_equal(a.payload(), b.payload())
   bad_dir = with_bad / 'seed=1,d_learning_rate=1e+06'
   record = json.loads((bad_dir / 'diverged.json').read_text())
   assert 0 <= record['step'] < 6
