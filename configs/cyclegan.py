@@ -47,7 +47,6 @@ def get_config(arg=None):
 
   config.data.image_size = 0         # Native 8x8 (16 upsamples: better room, ~5x slower).
   config.data.test_fraction = 0.2    # Held out per domain for evaluation (~180 images each).
-  config.steps_per_call = 1          # Unlooped step: XLA:CPU's convs are ~3x slower in lax.scan.
   config.log_every = 250             # Progress line every this many steps.
   config.sample_every = 500          # Translation grid every this many steps.
 

@@ -80,11 +80,8 @@ class ConvDiscriminator(nn.Module):
     h = x
     for i in range(max(ups, 1)):
       features = self.base_features * 2**i
-      if self.spectral_norm:  # XLA's convolution (spectral.SNConv).
-        h = spectral.conv(features, (4, 4), True, update_stats,
-                          strides=(2, 2), padding='SAME')(h)
-      else:
-        h = layers.Conv(features, (4, 4), strides=(2, 2), padding='SAME')(h)
+      h = spectral.conv(features, (4, 4), self.spectral_norm, update_stats,
+                        strides=(2, 2), padding='SAME')(h)
       h = nn.leaky_relu(h, negative_slope=0.2)
       if self.dropout_rate:
         h = nn.Dropout(self.dropout_rate, deterministic=not train)(h)

@@ -27,6 +27,7 @@ one model definition serves every backend.
 from typing import Any, Sequence
 
 import flax.linen as nn
+import jax
 from jax import lax
 import jax.numpy as jnp
 
@@ -60,16 +61,47 @@ def _im2col_conv(x, kernel, strides):
   return jnp.dot(patches, kernel.reshape(kh * kw * c, f))
 
 
+@jax.custom_vjp
 def _taps_conv(x, kernel):
   """VALID stride-1 convolution of padded `x`: every tap's output channels
   from one matmul, then the shifted slices summed."""
   kh, kw, c, f = kernel.shape
   batch, height, width, _ = x.shape
   out_h, out_w = height - kh + 1, width - kw + 1
-  taps = jnp.dot(x, kernel.transpose(2, 0, 1, 3).reshape(c, kh * kw * f))
+  taps = jnp.dot(x, _taps_matrix(kernel))
   taps = taps.reshape(batch, height, width, kh, kw, f)
   return sum(taps[:, i:i + out_h, j:j + out_w, i, j]
              for i in range(kh) for j in range(kw))
+
+
+def _taps_matrix(kernel):
+  """(kh, kw, C, F) -> (C, kh kw F), taps major."""
+  kh, kw, c, f = kernel.shape
+  return kernel.transpose(2, 0, 1, 3).reshape(c, kh * kw * f)
+
+
+def _taps_conv_forward(x, kernel):
+  return _taps_conv(x, kernel), (x, kernel)
+
+
+def _taps_conv_backward(residuals, dy):
+  """The taps' cotangent is the kh x kw shifted views of the zero-padded dy
+  side by side (one concatenation, as im2col), not kh kw padded copies of
+  the whole taps tensor summed, which autodiff of the slices would write."""
+  x, kernel = residuals
+  kh, kw, c, f = kernel.shape
+  batch, height, width, _ = x.shape
+  padded = jnp.pad(dy, ((0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1), (0, 0)))
+  d_taps = jnp.concatenate(
+      [padded[:, kh - 1 - i:kh - 1 - i + height, kw - 1 - j:kw - 1 - j + width]
+       for i in range(kh) for j in range(kw)], axis=-1)
+  d_taps = d_taps.reshape(batch * height * width, kh * kw * f)
+  dx = jnp.dot(d_taps, _taps_matrix(kernel).T).reshape(x.shape)
+  d_kernel = jnp.dot(x.reshape(-1, c).T, d_taps)
+  return dx, d_kernel.reshape(c, kh, kw, f).transpose(1, 2, 0, 3)
+
+
+_taps_conv.defvjp(_taps_conv_forward, _taps_conv_backward)
 
 
 def _matmul_conv(x, kernel, strides, padding):

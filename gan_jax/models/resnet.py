@@ -9,10 +9,14 @@ has x's height and width.
 
 Discriminator: 4x4 convs (stride 2, then stride 1), leaky ReLU 0.2, instance
 norm after the first; its output is a map of per-patch scores, not one logit.
+
+Convolutions are models.layers' (matmuls on the CPU, so the step runs inside
+lax.scan there too).
 """
 import flax.linen as nn
 import jax.numpy as jnp
 
+from gan_jax.models import layers
 from gan_jax.models import spectral
 
 
@@ -32,9 +36,9 @@ class ResidualBlock(nn.Module):
 
   @nn.compact
   def __call__(self, x):
-    h = nn.Conv(self.features, (3, 3), padding='VALID')(reflect_pad(x, 1))
+    h = layers.Conv(self.features, (3, 3), padding='VALID')(reflect_pad(x, 1))
     h = nn.relu(instance_norm()(h))
-    h = nn.Conv(self.features, (3, 3), padding='VALID')(reflect_pad(h, 1))
+    h = layers.Conv(self.features, (3, 3), padding='VALID')(reflect_pad(h, 1))
     return x + instance_norm()(h)
 
 
@@ -55,22 +59,22 @@ class ResnetGenerator(nn.Module):
       x = jnp.pad(x, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode='edge')
     # Reflect padding of 3 needs a side of at least 4.
     first_pad = min(3, x.shape[1] - 1, x.shape[2] - 1)
-    h = nn.Conv(self.base_features, (7, 7),
+    h = layers.Conv(self.base_features, (7, 7),
                 padding=[(3 - first_pad,) * 2] * 2)(reflect_pad(x, first_pad))
     h = nn.relu(instance_norm()(h))
     features = self.base_features
     for _ in range(self.num_downsamplings):
       features *= 2
-      h = nn.Conv(features, (3, 3), strides=(2, 2), padding=((1, 1), (1, 1)))(h)
+      h = layers.Conv(features, (3, 3), strides=(2, 2), padding=((1, 1), (1, 1)))(h)
       h = nn.relu(instance_norm()(h))
     for _ in range(self.num_res_blocks):
       h = ResidualBlock(features)(h)
     for _ in range(self.num_downsamplings):
       features //= 2
-      h = nn.ConvTranspose(features, (3, 3), strides=(2, 2), padding='SAME')(h)
+      h = layers.ConvTranspose(features, (3, 3), strides=(2, 2), padding='SAME')(h)
       h = nn.relu(instance_norm()(h))
     last_pad = min(3, h.shape[1] - 1, h.shape[2] - 1)
-    h = nn.Conv(self.out_channels, (7, 7),
+    h = layers.Conv(self.out_channels, (7, 7),
                 padding=[(3 - last_pad,) * 2] * 2)(reflect_pad(h, last_pad))
     return jnp.tanh(h[:, :height, :width])
 

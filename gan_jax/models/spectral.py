@@ -21,6 +21,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from gan_jax.models import layers
+
 COLLECTION = 'spectral'
 EVAL_ITERATIONS = 20
 
@@ -66,7 +68,8 @@ class SNDense(nn.Module):
 
 
 class SNConv(nn.Module):
-  """nn.Conv (NHWC) with a spectrally normalized kernel."""
+  """layers.Conv (nn.Conv's parameters, NHWC) with a spectrally normalized
+  kernel."""
   features: int
   kernel_size: Sequence[int]
   strides: Sequence[int] = (1, 1)
@@ -79,13 +82,8 @@ class SNConv(nn.Module):
                         (*self.kernel_size, x.shape[-1], self.features))
     bias = self.param('bias', nn.initializers.zeros, (self.features,))
     kernel = normalized_kernel(self, kernel, update_stats=update_stats)
-    padding = self.padding
-    if not isinstance(padding, str):
-      padding = [tuple(p) for p in padding]
-    y = jax.lax.conv_general_dilated(
-        x, kernel, window_strides=tuple(self.strides), padding=padding,
-        dimension_numbers=('NHWC', 'HWIO', 'NHWC'))
-    return y + bias
+    return layers.conv2d(x, kernel, strides=self.strides,
+                         padding=self.padding) + bias
 
 
 def dense(features, spectral_norm, update_stats, **kwargs):
@@ -102,7 +100,7 @@ def conv(features, kernel_size, spectral_norm, update_stats, **kwargs):
   if spectral_norm:
     layer = SNConv(features, tuple(kernel_size), **kwargs)
     return lambda h: layer(h, update_stats=update_stats)
-  return nn.Conv(features, tuple(kernel_size), **kwargs)
+  return layers.Conv(features, tuple(kernel_size), **kwargs)
 
 
 def split(variables):
