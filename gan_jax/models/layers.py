@@ -24,6 +24,7 @@ peak; so there every convolution is written as one matmul:
 The choice is made when the step is compiled (`lax.platform_dependent`), so
 one model definition serves every backend.
 """
+import functools
 from typing import Any, Sequence
 
 import flax.linen as nn
@@ -35,7 +36,7 @@ _DIMENSIONS = ('NHWC', 'HWIO', 'NHWC')
 
 
 def _pairs(padding):
-  return [tuple(p) for p in padding]
+  return tuple(tuple(p) for p in padding)
 
 
 def conv_padding(in_shape, kernel_shape, strides, padding):
@@ -104,6 +105,9 @@ def _taps_conv_backward(residuals, dy):
 _taps_conv.defvjp(_taps_conv_forward, _taps_conv_backward)
 
 
+# Jitted so that a step traces each distinct conv once (a CycleGAN step
+# applies its generators six times), not at every call.
+@functools.partial(jax.jit, static_argnums=(2, 3))
 def _matmul_conv(x, kernel, strides, padding):
   x = jnp.pad(x, ((0, 0), *padding, (0, 0)))
   if tuple(strides) == (1, 1) and kernel.shape[3] < kernel.shape[2]:
@@ -142,6 +146,7 @@ def _phases(size, kernel, stride, pad_low, out_size):
   return taps, offsets, counts
 
 
+@functools.partial(jax.jit, static_argnums=(2, 3))
 def _subpixel_conv_transpose(x, kernel, strides, padding):
   """lax.conv_transpose(x, kernel, strides, padding) as one stride-1 matmul
   convolution over all output phases, then depth to space."""
