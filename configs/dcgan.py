@@ -10,9 +10,9 @@ Real 28x28 MNIST, the same conv pair at base_features 32, 3,000 steps
 
 python -m experiments.run --config=configs/dcgan.py:mnist5k --workdir=/tmp/dcgan_mnist5k
 
-Measured (seed 0, docs/results.md): Frechet 141 (real vs real 9.4), class
-shares 2-19%: stroke-like samples, short of its goals; about 13
-CPU-minutes.
+Measured (seeds 0-2, docs/results.md): Frechet 141 / 287 / 187 (15-25x
+real vs real), class shares 1-22%: stroke-like samples, short of its goals;
+about 13 CPU-minutes.
 """
 from configs import common
 from configs import vanilla
