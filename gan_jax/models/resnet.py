@@ -60,7 +60,8 @@ class ResnetGenerator(nn.Module):
     # Reflect padding of 3 needs a side of at least 4.
     first_pad = min(3, x.shape[1] - 1, x.shape[2] - 1)
     h = layers.Conv(self.base_features, (7, 7),
-                    padding=[(3 - first_pad,) * 2] * 2)(reflect_pad(x, first_pad))
+                    padding=[(3 - first_pad,) * 2] * 2)(
+                        reflect_pad(x, first_pad))
     h = nn.relu(instance_norm()(h))
     features = self.base_features
     for _ in range(self.num_downsamplings):
@@ -72,7 +73,8 @@ class ResnetGenerator(nn.Module):
       h = ResidualBlock(features)(h)
     for _ in range(self.num_downsamplings):
       features //= 2
-      h = layers.ConvTranspose(features, (3, 3), strides=(2, 2), padding='SAME')(h)
+      h = layers.ConvTranspose(features, (3, 3), strides=(2, 2),
+                               padding='SAME')(h)
       h = nn.relu(instance_norm()(h))
     last_pad = min(3, h.shape[1] - 1, h.shape[2] - 1)
     h = layers.Conv(self.out_channels, (7, 7),
