@@ -29,6 +29,8 @@ def tiny_config(name, **overrides):
     config.model.d_widths = (32, 32)
   if 'base_features' in config.model:
     config.model.base_features = 8
+  if config.model.get('hidden'):
+    config.model.hidden = 16
   if 'latent_dim' in config.model:
     config.model.latent_dim = min(config.model.latent_dim, 8)
   if 'num_res_blocks' in config.model:

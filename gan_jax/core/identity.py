@@ -53,30 +53,43 @@ SAMPLING_BLOCKS = ('rejection.',)
 def is_free(field):
   return field in FREE_FIELDS or field.startswith(SAMPLING_BLOCKS)
 
-# Config fields added after workdirs were written without them: (objective,
-# field, the value that reproduces what those runs did). A config read from
-# a workdir (config.json or a checkpoint's record) gets them filled in, so
-# old runs still sample, evaluate and resume.
+# Config fields added after workdirs were written without them: (a field
+# and its value that select the runs concerned, the added field, the value
+# that reproduces what those runs did). A config read from a workdir
+# (config.json or a checkpoint's record) gets them filled in, so old runs
+# still sample, evaluate and resume.
 ADDED_FIELDS = (
-    ('conditional', 'model.d_conditioning', 'concat'),
-    ('conditional', 'ac_weight', 1.0),
-    ('conditional', 'model.g_conditioning', 'concat'),
+    ('objective', 'conditional', 'model.d_conditioning', 'concat'),
+    ('objective', 'conditional', 'ac_weight', 1.0),
+    ('objective', 'conditional', 'model.g_conditioning', 'concat'),
+    ('model.name', 'dcgan', 'model.g_norm', 'layer'),
+    ('model.name', 'dcgan', 'model.d_norm', 'none'),
+    ('model.name', 'dcgan', 'model.hidden', 0),
 )
+
+
+def _block(config, blocks):
+  """The nested dict at the path `blocks` in `config`, or None."""
+  node = config
+  for block in blocks:
+    node = node.get(block) if isinstance(node, dict) else None
+  return node if isinstance(node, dict) else None
 
 
 def with_added_fields(config):
   """`config` (a nested dict read from a workdir), ADDED_FIELDS filled in
-  where its objective has them and it lacks them. Changes it in place."""
-  for objective, field, value in ADDED_FIELDS:
-    if config.get('objective') != objective:
+  where it is selected and lacks them. Changes it in place."""
+  for selector, selected, field, value in ADDED_FIELDS:
+    *blocks, name = selector.split('.')
+    node = _block(config, blocks)
+    if node is None or node.get(name) != selected:
       continue
     *blocks, name = field.split('.')
-    node = config
-    for block in blocks:
-      node = node.get(block) if isinstance(node, dict) else None
-    if isinstance(node, dict):
+    node = _block(config, blocks)
+    if node is not None:
       node.setdefault(name, value)
   return config
+
 
 ABSENT = '(absent)'
 

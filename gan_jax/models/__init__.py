@@ -26,6 +26,9 @@ MODEL_RULES = {
         'base_features': rules.POSITIVE_INT,
         'dropout_rate': rules.Float(0.0, 1.0, open_high=True),
         'spectral_norm': rules.Bool(),
+        'g_norm': rules.Choice(('layer', 'batch')),
+        'd_norm': rules.Choice(('none', 'batch')),
+        'hidden': rules.NON_NEGATIVE_INT,
     },
     'resnet': {
         'base_features': rules.POSITIVE_INT,
@@ -94,5 +97,6 @@ def build_pair(model_config, spec, *, num_classes=0, aux_outputs=0,
         num_classes=num_classes, dropout_rate=model_config.dropout_rate,
         aux_outputs=aux_outputs, spectral_norm=model_config.spectral_norm,
         d_num_classes=d_classes, d_conditioning=d_conditioning,
-        g_conditioning=g_conditioning)
+        g_conditioning=g_conditioning, g_norm=model_config.g_norm,
+        d_norm=model_config.d_norm, hidden=model_config.hidden)
   raise errors.choices_error('model', model_config.name, MODELS)

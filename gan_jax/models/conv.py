@@ -2,9 +2,12 @@
 
 Sized from the image shape: G starts at a small spatial map and doubles it with
 stride-2 transposed convolutions until it reaches the image size; D mirrors it
-with stride-2 convolutions (models.layers: matmuls on the CPU). Normalisation
-is LayerNorm in G and none in D, so the networks need no mutable batch
-statistics and stay pure functions.
+with stride-2 convolutions (models.layers: matmuls on the CPU). G normalises
+over channels (LayerNorm) or by the batch's statistics; D by none or the
+batch's statistics after its first conv; an optional fully connected layer
+joins G's input and D's trunk (the InfoGAN paper's MNIST networks: batch
+norm in both and a 1024-unit layer). No running statistics are kept, so the
+networks stay pure functions.
 """
 from typing import Sequence
 
@@ -15,6 +18,7 @@ from gan_jax.models import conditioning as conditioning_lib
 from gan_jax.models import layers
 from gan_jax.models import spectral
 from gan_jax.models.mlp import aux_head
+from gan_jax.models.mlp import normalize
 
 
 def num_upsamplings(size):
@@ -32,6 +36,8 @@ class ConvGenerator(nn.Module):
   base_features: int = 64
   num_classes: int = 0
   conditioning: str = 'concat'  # How y enters: 'concat' (to z) or 'cond_norm'.
+  norm: str = 'layer'  # 'layer' or 'batch' (batch statistics).
+  hidden: int = 0  # A fully connected layer of this width first (0: none).
 
   @nn.compact
   def __call__(self, z, y=None):
@@ -43,12 +49,14 @@ class ConvGenerator(nn.Module):
 
     def norm_relu(h):
       if not class_norm:
-        return nn.relu(nn.LayerNorm()(h))
-      h = nn.LayerNorm(use_scale=False, use_bias=False)(h)
+        return nn.relu(normalize(h, self.norm))
+      h = normalize(h, self.norm, affine=False)
       return nn.relu(conditioning_lib.ClassAffine(self.num_classes)(h, y))
 
     h = z if class_norm else conditioning_lib.concat_one_hot(
         z, y, self.num_classes)
+    if self.hidden:
+      h = norm_relu(nn.Dense(self.hidden)(h))
     h = nn.Dense(start_h * start_w * features)(h)
     h = norm_relu(h.reshape((-1, start_h, start_w, features)))
     for i in range(ups):
@@ -70,6 +78,8 @@ class ConvDiscriminator(nn.Module):
   aux_hidden: int = 128
   spectral_norm: bool = False  # Spectrally normalized convs and logit layer.
   conditioning: str = 'concat'  # 'concat' or 'projection', with num_classes.
+  norm: str = 'none'  # After every conv but the first: 'none' or 'batch'.
+  hidden: int = 0  # A fully connected layer of this width last (0: none).
 
   @nn.compact
   def __call__(self, x, y=None, *, train: bool = True, update_stats=False):
@@ -82,10 +92,15 @@ class ConvDiscriminator(nn.Module):
       features = self.base_features * 2**i
       h = spectral.conv(features, (4, 4), self.spectral_norm, update_stats,
                         strides=(2, 2), padding='SAME')(h)
+      if i:
+        h = normalize(h, self.norm)
       h = nn.leaky_relu(h, negative_slope=0.2)
       if self.dropout_rate:
         h = nn.Dropout(self.dropout_rate, deterministic=not train)(h)
     h = h.reshape((h.shape[0], -1))
+    if self.hidden:
+      h = nn.Dense(self.hidden)(h)
+      h = nn.leaky_relu(normalize(h, self.norm), negative_slope=0.2)
     logits = spectral.dense(1, self.spectral_norm, update_stats)(h)[:, 0]
     # -- Conditioning: the label's projection joins the logit. --
     if self.conditioning == 'projection' and self.num_classes:
@@ -99,17 +114,20 @@ class ConvDiscriminator(nn.Module):
 
 def conv_pair(output_shape, *, base_features, num_classes, dropout_rate,
               aux_outputs=0, spectral_norm=False, d_num_classes=None,
-              d_conditioning='concat', g_conditioning='concat'):
+              d_conditioning='concat', g_conditioning='concat',
+              g_norm='layer', d_norm='none', hidden=0):
   """Builds the matched (generator, discriminator) pair for an image shape;
   G takes num_classes labels by g_conditioning, D takes d_num_classes
   (default: G's) by d_conditioning."""
   if d_num_classes is None:
     d_num_classes = num_classes
   return (ConvGenerator(tuple(output_shape), base_features, num_classes,
-                        conditioning=g_conditioning),
+                        conditioning=g_conditioning, norm=g_norm,
+                        hidden=hidden),
           ConvDiscriminator(base_features, d_num_classes, dropout_rate,
                             aux_outputs=aux_outputs,
                             spectral_norm=spectral_norm,
-                            conditioning=d_conditioning))
+                            conditioning=d_conditioning, norm=d_norm,
+                            hidden=hidden))
 
 

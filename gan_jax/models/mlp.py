@@ -35,8 +35,9 @@ class BatchStatsNorm(nn.Module):
 
   @nn.compact
   def __call__(self, h):
-    mean = jnp.mean(h, axis=0, keepdims=True)
-    var = jnp.var(h, axis=0, keepdims=True)
+    axes = tuple(range(h.ndim - 1))  # Every axis but the features'.
+    mean = jnp.mean(h, axis=axes, keepdims=True)
+    var = jnp.var(h, axis=axes, keepdims=True)
     h = (h - mean) * jax.lax.rsqrt(var + 1e-5)
     if not self.affine:
       return h

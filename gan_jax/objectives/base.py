@@ -118,6 +118,12 @@ class Objective:
         name for name, path in PENALTIES.items()
         if config_rules.lookup(config, path) > 0)
     self.spectral_norm = bool(config.model.get('spectral_norm', False))
+    if self.penalties and config.model.get('d_norm', 'none') == 'batch':
+      raise errors.ConfigError(
+          "model.d_norm='batch' makes D's score of an image depend on its "
+          'batch, and the gradient penalties need per-image scores; set '
+          "model.d_norm='none' or penalty.gp_weight and penalty.r1_weight to "
+          '0')
 
   def use_dataset(self, dataset):
     """Gives the objective the loaded dataset (for sample / sample_grid)."""

@@ -529,6 +529,12 @@ def test_a_workdir_from_before_a_field_existed_reads_as_it_ran(tmp_path):
   assert identity.with_added_fields(
       {'objective': 'vanilla', 'model': {}}) == {'objective': 'vanilla',
                                                  'model': {}}
+  # A conv run written before the dcgan family's norm and hidden fields.
+  assert identity.with_added_fields(
+      {'objective': 'infogan', 'model': {'name': 'dcgan', 'hidden': 8}}) == {
+          'objective': 'infogan', 'model': {
+              'name': 'dcgan', 'hidden': 8, 'g_norm': 'layer',
+              'd_norm': 'none'}}
 
 
 # ----------------------------------------------------------------------------

@@ -113,3 +113,41 @@ def test_batch_norm_generator_samples_in_large_batches(monkeypatch):
   assert objective.generate(g_params, rng, 1001).shape == (1001, 2)
   objective.generate(g_params, rng, 2500)
   assert chunks == [501, 1000]
+
+
+def test_conv_pair_with_batch_norm_and_a_hidden_layer():
+  # The InfoGAN paper's MNIST networks: batch norm in G and in D after its
+  # first conv, a fully connected layer before G's convs and after D's.
+  g, d = conv.conv_pair((28, 28, 1), base_features=8, num_classes=0,
+                        dropout_rate=0.0, g_norm='batch', d_norm='batch',
+                        hidden=32)
+  z = jax.random.normal(jax.random.PRNGKey(0), (16, 6))
+  g_params = g.init(jax.random.PRNGKey(1), z)
+  assert g_params['params']['Dense_0']['kernel'].shape == (6, 32)
+  images = g.apply(g_params, z)
+  assert images.shape == (16, 28, 28, 1)
+  # G's first layer is standardised over the batch: shifting every z by the
+  # same amount changes nothing.
+  np.testing.assert_allclose(g.apply(g_params, z + 3.0), images, atol=1e-4)
+  d_params = d.init(jax.random.PRNGKey(2), images, train=False)
+  assert d_params['params']['Dense_0']['kernel'].shape == (7 * 7 * 16, 32)
+  logits = d.apply(d_params, images, train=False)
+  assert logits.shape == (16,)
+  # D's score of an image depends on the rest of its batch (batch norm);
+  # without it, it does not.
+  assert not np.allclose(d.apply(d_params, images[:8], train=False),
+                         logits[:8], atol=1e-4)
+  plain = conv.ConvDiscriminator(base_features=8, hidden=32)
+  p = plain.init(jax.random.PRNGKey(2), images, train=False)
+  np.testing.assert_allclose(plain.apply(p, images[:8], train=False),
+                             plain.apply(p, images, train=False)[:8],
+                             rtol=1e-5, atol=1e-5)
+
+
+def test_batch_norm_d_refuses_gradient_penalties():
+  from gan_jax import build  # pylint: disable=g-import-not-at-top
+  from gan_jax.core import errors  # pylint: disable=g-import-not-at-top
+  config = tiny_config('dcgan', **{'model.d_norm': 'batch',
+                                   'penalty.r1_weight': 1.0})
+  with pytest.raises(errors.ConfigError, match='d_norm'):
+    build.build_run(config)
