@@ -27,7 +27,8 @@ def model_config(name, spectral_norm=False, g_norm='none'):
         dropout_rate=0.0, g_activation='relu', g_norm=g_norm,
         spectral_norm=spectral_norm)
   return flax.core.FrozenDict(name='dcgan', latent_dim=4, base_features=4,
-                              dropout_rate=0.0, spectral_norm=spectral_norm)
+                              dropout_rate=0.0, spectral_norm=spectral_norm,
+                              g_norm='layer', d_norm='none', hidden=0)
 
 
 class Config(dict):
