@@ -26,8 +26,8 @@ MODEL_RULES = {
         'base_features': rules.POSITIVE_INT,
         'dropout_rate': rules.Float(0.0, 1.0, open_high=True),
         'spectral_norm': rules.Bool(),
-        'g_norm': rules.Choice(('layer', 'batch')),
-        'd_norm': rules.Choice(('none', 'batch')),
+        'g_norm': rules.Choice(conv.G_NORMS),
+        'd_norm': rules.Choice(conv.D_NORMS),
         'hidden': rules.NON_NEGATIVE_INT,
     },
     'resnet': {

@@ -20,6 +20,9 @@ from gan_jax.models import spectral
 from gan_jax.models.mlp import aux_head
 from gan_jax.models.mlp import normalize
 
+G_NORMS = ('layer', 'batch')  # G: over channels, or the batch's statistics.
+D_NORMS = ('none', 'batch')   # D, after its first conv.
+
 
 def num_upsamplings(size):
   """How often `size` halves evenly down to a start map of at least 4 pixels."""
