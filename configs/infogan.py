@@ -19,7 +19,8 @@ Measured (docs/results.md): matched code accuracy 0.46-0.91 over seeds 0-4
 (median 0.702; seed 0: 0.811), short of the paper's ~0.95: some digits get
 two categories and others none; clean digits on every seed (the previous
 DCGAN-pair variant: median 0.302, no digits). About 10 min of training
-alone on 2 CPU cores (benchmarked step: 292 ms), plus 2-3 min to evaluate.
+alone on 2 AVX-512 CPU cores (benchmarked step: 292 ms; 1,006 ms, about
+34 min, on an AVX2-only 2-core VM), plus 2-3 min to evaluate.
 """
 import ml_collections
 
