@@ -136,7 +136,7 @@ def dcgan_model():
   model.dropout_rate = 0.3         # Dropout in D's hidden layers.
   model.spectral_norm = False      # Spectral normalization of D's layers (Miyato et al., 2018).
   model.g_norm = 'layer'           # G's normalization: 'layer' or 'batch' (drawn batch's statistics).
-  model.d_norm = 'none'            # D's normalization after its first conv: 'none' or 'batch'.
+  model.d_norm = 'none'            # D's normalization of every layer but its first conv: 'none' or 'batch'.
   model.hidden = 0                 # Fully connected width after D's convs and before G's (0: none).
   return model
 

@@ -59,7 +59,7 @@ def get_config(arg=None):
     config.model.base_features = 64  # Conv widths: D 64, 128; G 128 at 7x7, then 64.
     config.model.dropout_rate = 0.0  # The paper's D has none (batch norm instead).
     config.model.g_norm = 'batch'   # Batch statistics in G, as the paper.
-    config.model.d_norm = 'batch'   # ...and in D after its first conv.
+    config.model.d_norm = 'batch'   # ...and in D's layers after its first conv.
     config.model.hidden = 1024      # The paper's 1024-unit layer in G and D.
     config.optimizer.g_learning_rate = 1e-3  # The paper's G rate (D keeps 2e-4).
   return config

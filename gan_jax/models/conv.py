@@ -4,7 +4,7 @@ Sized from the image shape: G starts at a small spatial map and doubles it with
 stride-2 transposed convolutions until it reaches the image size; D mirrors it
 with stride-2 convolutions (models.layers: matmuls on the CPU). G normalises
 over channels (LayerNorm) or by the batch's statistics; D by none or the
-batch's statistics after its first conv; an optional fully connected layer
+batch's statistics in every layer but its first conv; an optional fully connected layer
 joins G's input and D's trunk (the InfoGAN paper's MNIST networks: batch
 norm in both and a 1024-unit layer). No running statistics are kept, so the
 networks stay pure functions.
@@ -21,7 +21,7 @@ from gan_jax.models.mlp import aux_head
 from gan_jax.models.mlp import normalize
 
 G_NORMS = ('layer', 'batch')  # G: over channels, or the batch's statistics.
-D_NORMS = ('none', 'batch')   # D, after its first conv.
+D_NORMS = ('none', 'batch')   # D, every layer but its first conv.
 
 
 def num_upsamplings(size):
