@@ -3,14 +3,17 @@ JSON file, inside a time budget.
 
 1. the step benchmark (research.benchmark) against the seeds' PyTorch GAN on
    the same device;
-2. the vmapped population curve (research.scale) up to P = 256;
-3. the wall clock of the main configs as `python -m experiments.run` from an
+2. the conv benchmark: the DCGAN pair at 28x28, batch 64 and 256, against
+   its PyTorch twin on the same device when torch is installed;
+3. the vmapped population curve (research.scale) up to P = 256;
+4. the wall clock of the main configs as `python -m experiments.run` from an
    empty workdir (compilation included).
 
 Each part runs only while the budget lasts; a part that does not fit is
 recorded as skipped, never silently dropped. `tiny=True` shrinks every size
 so the whole check runs in a minute on a CPU (its test).
 """
+import importlib.util
 import os
 import subprocess
 import sys
@@ -24,6 +27,9 @@ from gan_jax.research import benchmark
 from gan_jax.research import scale
 
 MAIN_CONFIGS = ('vanilla', 'cgan', 'infogan', 'cyclegan', 'mixture')
+CONV_IMAGE_SHAPE = (28, 28, 1)  # The DCGAN benchmark's MNIST size.
+CONV_BATCH_SIZES = (64, 256)
+CONV_BASE_FEATURES = 64  # As docs/speed.md's DCGAN rows against PyTorch.
 
 
 def device_info():
@@ -55,9 +61,27 @@ def config_wall_clock(names, *, num_steps=None, workdir=None):
   return out
 
 
+def conv_benchmark(conv_config, *, tiny, torch_device):
+  """The conv config's step at CONV_BATCH_SIZES (base CONV_BASE_FEATURES) on
+  noise of CONV_IMAGE_SHAPE, against its PyTorch twin when torch is
+  importable; one row per batch size."""
+  compare = importlib.util.find_spec('torch') is not None
+  rows = []
+  for batch_size in (4,) if tiny else CONV_BATCH_SIZES:
+    config = conv_config.copy_and_resolve_references()
+    config.batch_size = batch_size
+    config.model.base_features = 8 if tiny else CONV_BASE_FEATURES
+    rows.append(benchmark.run_benchmark(
+        config, steps_per_call=2 if tiny else 20, repeats=1 if tiny else 3,
+        compare_torch=compare, torch_iters=5 if tiny else 50,
+        torch_device=torch_device, image_shape=CONV_IMAGE_SHAPE))
+  return rows
+
+
 def run_check(base_config, mixture_config, *, budget_s, tiny=False,
-              torch_script=None, max_population=256):
-  """Runs the parts in order while the budget lasts; returns one dict."""
+              torch_script=None, max_population=256, conv_config=None):
+  """Runs the parts in order while the budget lasts; returns one dict.
+  conv_config: the DCGAN config of the conv benchmark (None: skipped)."""
   deadline = time.perf_counter() + budget_s
   result = {'device': device_info(), 'tiny': tiny, 'budget_s': budget_s,
             'parts': {}}
@@ -83,6 +107,12 @@ def run_check(base_config, mixture_config, *, budget_s, tiny=False,
       repeats=1 if tiny else 5, compare_torch=torch_script is not None,
       torch_script=torch_script, torch_iters=5 if tiny else 200,
       torch_device='cuda' if on_gpu else 'cpu'), needs_s=10 if tiny else 60)
+  if conv_config is None:
+    result['parts']['conv_benchmark'] = {'skipped': 'no conv config given'}
+  else:
+    part('conv_benchmark', lambda: conv_benchmark(
+        conv_config, tiny=tiny, torch_device='cuda' if on_gpu else 'cpu'),
+         needs_s=10 if tiny else 60)
   sizes = [p for p in (1, 2, 4, 8, 16, 32, 64, 128, 256)
            if p <= (2 if tiny else max_population)]
   part('population_curve', lambda: scale.population_curve(
