@@ -37,5 +37,5 @@ def get_config(arg=None):
   common.add_conditioning(config)
   config.model.d_conditioning = 'ac'  # D(x) and a class head on its trunk.
   if common.real_data(config, arg):  # Real 28x28 MNIST digits.
-    config.num_steps = 10000        # Training iterations on real MNIST (as cgan.py's).
+    config.num_steps = 10000        # Training iterations on real MNIST.
   return config
