@@ -10,10 +10,10 @@ Real 28x28 MNIST, the same conv pair at base_features 32, 10,000 steps
 
 python -m experiments.run --config=configs/dcgan.py:mnist5k --workdir=/tmp/dcgan_mnist5k
 
-Measured (seeds 0-2, docs/results.md): Frechet 129 / 116 / 78 (10-14x real
-vs real; 141 / 287 / 187 at 3,000 steps), class shares 4-17%: readable
-digits with thin strokes, short of its goals; about 18 min on 2 idle CPU
-cores.
+Measured (seeds 0-4, docs/results.md): Frechet 129 / 116 / 78 / 93 / 66
+(6-14x real vs real; seeds 0-2 at 3,000 steps: 141 / 287 / 187), class
+shares 4-17%: readable digits with thin strokes, short of its goals; about
+18 min on 2 idle CPU cores.
 """
 from configs import common
 from configs import vanilla
