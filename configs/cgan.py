@@ -15,10 +15,10 @@ REAL_DATA):
 python -m experiments.run --config=configs/cgan.py:mnist5k --workdir=/tmp/cgan_mnist5k
 python -m experiments.evaluate --workdir=/tmp/cgan_mnist5k
 
-Expected (docs/results.md): label accuracy 0.977-0.9805 over seeds 0-4 (0.9775
-at seed 0), min per-class diversity ratio 0.91-0.92, Frechet 17-26 (1.7-2.7x
-real vs real; seed 0: 17.3 against 9.4); about 4.5 min on 2 idle CPU cores,
-plus 1.5 min to evaluate.
+Expected (docs/results.md): label accuracy 0.981-0.9905 over seeds 0, 2, 3, 4
+(0.988 at seed 0), min per-class diversity ratio 0.92-0.93, Frechet 12.5-18.5
+(1.2-1.94x real vs real; seed 0: 13.0 against 9.4); about 7 min on 2 idle
+CPU cores, plus 1.5 min to evaluate.
 """
 from configs import common
 
