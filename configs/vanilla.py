@@ -10,7 +10,10 @@ MNIST from --config.data.data_dir instead; configs/common.py, REAL_DATA):
 
 python -m experiments.run --config=configs/vanilla.py:mnist5k --workdir=/tmp/vanilla_mnist5k
 
-Not yet measured on mnist5k (docs/results.md lists the measured variants).
+Measured (docs/results.md, seed 0): every class 5.2-13.2% of the samples,
+Frechet 94.5 (10x real vs real): readable digits with speckle; 16.6
+steps/s, about 10 min, on an AVX2-only 2-core VM (about 4 min expected on
+AVX-512 cores, as the cGAN's MLP pair), plus 1 min to evaluate.
 """
 from configs import common
 
