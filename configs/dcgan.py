@@ -9,6 +9,7 @@ Real 28x28 MNIST, the same conv pair at base_features 32, 10,000 steps
 (`:mnist` reads tfds MNIST from --config.data.data_dir instead):
 
 python -m experiments.run --config=configs/dcgan.py:mnist5k --workdir=/tmp/dcgan_mnist5k
+python -m experiments.evaluate --workdir=/tmp/dcgan_mnist5k
 
 Measured (seeds 0-4, docs/results.md): Frechet 129 / 116 / 78 / 93 / 66
 (6-14x real vs real; seeds 0-2 at 3,000 steps: 141 / 287 / 187), class

@@ -9,6 +9,7 @@ Real 28x28 MNIST, the same MLP pair, 10,000 steps (`:mnist` reads tfds
 MNIST from --config.data.data_dir instead; configs/common.py, REAL_DATA):
 
 python -m experiments.run --config=configs/vanilla.py:mnist5k --workdir=/tmp/vanilla_mnist5k
+python -m experiments.evaluate --workdir=/tmp/vanilla_mnist5k
 
 Measured (docs/results.md, seed 0): every class 5.2-13.2% of the samples,
 Frechet 94.5 (10x real vs real): readable digits with speckle; 16.6
